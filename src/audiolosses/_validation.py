@@ -1,0 +1,102 @@
+"""Input checks shared by every public function.
+
+Each check raises ``TypeError`` (wrong kind of object or dtype) or ``ValueError`` (wrong shape, value,
+length) with a message that names the argument and states what was expected, so a learner sees
+``waveform must be a floating-point tensor, got torch.int16`` rather than a NaN three calls later.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Sequence
+
+import torch
+
+__all__ = [
+    "check_tensor",
+    "check_same_shape",
+    "check_positive",
+    "check_sample_rate",
+    "check_min_length",
+    "check_choice",
+    "check_int",
+]
+
+
+def check_tensor(
+    x,
+    name: str,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    min_ndim: int | None = None,
+    floating: bool = True,
+    finite: bool = True,
+) -> torch.Tensor:
+    """Check that ``x`` is a tensor with an allowed rank, a floating dtype and finite values.
+
+    Returns ``x`` unchanged so the check can be used inline.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if floating and not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor (float32 or float64), got {x.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x.dim() not in allowed:
+            shapes = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {shapes}, got shape {tuple(x.shape)}")
+    if min_ndim is not None and x.dim() < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimensions, got shape {tuple(x.shape)}")
+    if finite and x.numel() > 0 and not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} contains NaN or Inf values")
+    return x
+
+
+def check_same_shape(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
+    """Check that two tensors have identical shapes."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+
+
+def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
+    """Check that a scalar is a finite real number > 0 (or >= 0 with ``allow_zero``)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        expected = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {expected}, got {value}")
+    return float(value)
+
+
+def check_int(value, name: str, *, minimum: int | None = None) -> int:
+    """Check that ``value`` is an int (not a bool), optionally at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_sample_rate(sample_rate, name: str = "sample_rate", *, expected: int | None = None) -> int:
+    """Check a sample rate: a positive int, and equal to ``expected`` when one is given."""
+    check_int(sample_rate, name, minimum=1)
+    if expected is not None and sample_rate != expected:
+        raise ValueError(f"{name} must be {expected} Hz, got {sample_rate} Hz; resample the audio first")
+    return sample_rate
+
+
+def check_min_length(x: torch.Tensor, length: int, name: str, what: str) -> None:
+    """Check that the last (time) axis of ``x`` holds at least ``length`` samples."""
+    if x.shape[-1] < length:
+        raise ValueError(
+            f"{name} is too short: {x.shape[-1]} samples along the last axis, need at least {length} ({what})"
+        )
+
+
+def check_choice(value, name: str, choices: Sequence) -> None:
+    """Check that ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")

@@ -1,0 +1,195 @@
+"""Figures with one consistent style: waveforms, spectrograms and loss curves.
+
+Every function draws into the ``ax`` you pass (or a new figure) and returns the ``Axes``, so figures
+compose: ``fig, axes = plt.subplots(2, 1); plot_waveform(x, sr, ax=axes[0]); ...``.
+
+Notebook: book/01_sound_spectra_decibels.ipynb
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import torch
+
+from ._validation import check_choice, check_int, check_tensor
+from .spectral import hz_to_mel, mel_to_hz, power_to_db, scale_to_db
+
+__all__ = ["STYLE", "use_style", "plot_waveform", "plot_spectrogram", "plot_loss_curves"]
+
+#: Matplotlib settings shared by every figure of the course.
+STYLE = {
+    "figure.figsize": (8.0, 3.0),
+    "figure.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "image.cmap": "magma",
+}
+
+
+def use_style() -> None:
+    """Apply :data:`STYLE` to matplotlib's global settings (call once at the top of a notebook)."""
+    plt.rcParams.update(STYLE)
+
+
+def _new_axes(ax):
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _to_mono_numpy(waveform: torch.Tensor, name: str):
+    check_tensor(waveform, name, ndim=(1, 2))
+    if waveform.dim() == 2:
+        waveform = waveform.mean(dim=0)
+    return waveform.detach().to("cpu", torch.float64).numpy()
+
+
+def plot_waveform(waveform: torch.Tensor, sample_rate: int, *, ax=None, title: str | None = None, **line_kwargs):
+    """Plot a waveform against time in seconds.
+
+    Args:
+        waveform: ``[time]`` or ``[channels, time]`` (channels are averaged for display).
+        sample_rate: sample rate (Hz), for the time axis.
+        ax: axes to draw into (default: a new figure).
+        title: axes title.
+        **line_kwargs: passed to ``ax.plot`` (``label``, ``color``, ``alpha`` ...).
+
+    Returns:
+        The ``Axes``.
+    """
+    check_int(sample_rate, "sample_rate", minimum=1)
+    samples = _to_mono_numpy(waveform, "waveform")
+    ax = _new_axes(ax)
+    time = torch.arange(len(samples), dtype=torch.float64).numpy() / sample_rate
+    ax.plot(time, samples, linewidth=0.6, **line_kwargs)
+    ax.set_xlim(0, max(time[-1], 1.0 / sample_rate) if len(time) else 1.0)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("amplitude")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_spectrogram(
+    spectrogram: torch.Tensor,
+    sample_rate: int,
+    hop_length: int,
+    *,
+    ax=None,
+    kind: str = "magnitude",
+    y_axis: str = "linear",
+    f_min: float = 0.0,
+    f_max: float | None = None,
+    mel_scale: str = "htk",
+    floor_db: float = -100.0,
+    dynamic_range_db: float | None = 80.0,
+    title: str | None = None,
+    colorbar: bool = True,
+):
+    """Show a spectrogram in dB.
+
+    Args:
+        spectrogram: ``[freq, frames]`` non-negative tensor (magnitude or power), or already in dB.
+        sample_rate: sample rate (Hz) of the analysed audio.
+        hop_length: samples between frames, for the time axis.
+        ax: axes to draw into (default: a new figure).
+        kind: ``"magnitude"`` (converted with 20·log10), ``"power"`` (10·log10) or ``"db"`` (as is).
+        y_axis: ``"linear"`` (rows are FFT bins from 0 to ``sample_rate/2``) or ``"mel"`` (rows are mel
+            bands; ticks show their centre frequencies in Hz).
+        f_min, f_max, mel_scale: the mel bank's range and scale, to label a ``"mel"`` axis.
+        floor_db: floor of the dB conversion.
+        dynamic_range_db: colour range shown below the maximum (default 80 dB; ``None``: full range).
+        title: axes title.
+        colorbar: add a colour bar labelled in dB.
+
+    Returns:
+        The ``Axes``.
+    """
+    check_tensor(spectrogram, "spectrogram", ndim=2)
+    check_int(sample_rate, "sample_rate", minimum=1)
+    check_int(hop_length, "hop_length", minimum=1)
+    check_choice(kind, "kind", ("magnitude", "power", "db"))
+    check_choice(y_axis, "y_axis", ("linear", "mel"))
+    spec = spectrogram.detach().to("cpu", torch.float64)
+    if kind == "magnitude":
+        spec = scale_to_db(spec, floor_db)
+    elif kind == "power":
+        spec = power_to_db(spec, floor_db)
+    ax = _new_axes(ax)
+    n_rows, n_frames = spec.shape
+    duration = n_frames * hop_length / sample_rate
+    vmax = float(spec.max())
+    vmin = vmax - dynamic_range_db if dynamic_range_db is not None else float(spec.min())
+    if y_axis == "linear":
+        extent = (0.0, duration, 0.0, sample_rate / 2)
+        ylabel = "frequency (Hz)"
+    else:
+        extent = (0.0, duration, -0.5, n_rows - 0.5)
+        ylabel = "mel band (centre Hz)"
+    image = ax.imshow(spec.numpy(), origin="lower", aspect="auto", extent=extent, vmin=vmin, vmax=vmax,
+                      interpolation="nearest")
+    if y_axis == "mel":
+        f_max = sample_rate / 2 if f_max is None else f_max
+        mel_lo, mel_hi = float(hz_to_mel(f_min, mel_scale)), float(hz_to_mel(f_max, mel_scale))
+        step = (mel_hi - mel_lo) / (n_rows + 1)
+        ticks = torch.linspace(0, n_rows - 1, min(n_rows, 6)).round()
+        centres = mel_to_hz(mel_lo + step * (ticks + 1), mel_scale)
+        ax.set_yticks(ticks.tolist())
+        ax.set_yticklabels([f"{hz:.0f}" for hz in centres.tolist()])
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(ylabel)
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="dB", pad=0.01)
+    return ax
+
+
+def plot_loss_curves(
+    curves: Mapping[str, Sequence[float]],
+    *,
+    ax=None,
+    steps: Sequence[float] | None = None,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    log_y: bool = False,
+    title: str | None = None,
+):
+    """Plot one or more training curves, one line per entry of ``curves``.
+
+    Args:
+        curves: name → sequence of values (all the same length when ``steps`` is given).
+        ax: axes to draw into (default: a new figure).
+        steps: x values (default ``0, 1, 2, ...``).
+        xlabel, ylabel, title: labels.
+        log_y: logarithmic y axis (values must be positive).
+
+    Returns:
+        The ``Axes``.
+    """
+    if not isinstance(curves, Mapping) or not curves:
+        raise ValueError("curves must be a non-empty mapping of name -> sequence of values")
+    ax = _new_axes(ax)
+    for name, values in curves.items():
+        values = [float(v) for v in values]
+        xs = list(range(len(values))) if steps is None else list(steps)
+        if len(xs) != len(values):
+            raise ValueError(f"steps has {len(xs)} entries but curve {name!r} has {len(values)}")
+        ax.plot(xs, values, label=name)
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax

@@ -1,0 +1,88 @@
+"""The book's structure: _toc.yml and book/ agree, every chapter has the Colab install cell, the
+configuration the website and Colab buttons rely on is in place."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+
+def toc_files():
+    files = [TOC["root"]]
+    for part in TOC.get("parts", []):
+        for chapter in part.get("chapters", []):
+            files.append(chapter["file"])
+            files.extend(section["file"] for section in chapter.get("sections", []))
+    return files
+
+
+def toc_notebooks():
+    return sorted(f for f in toc_files() if (ROOT / f"{f}.ipynb").exists())
+
+
+def test_every_toc_entry_exists():
+    missing = [f for f in toc_files() if not any((ROOT / f"{f}{ext}").exists() for ext in (".ipynb", ".md"))]
+    assert not missing, f"_toc.yml lists files that do not exist: {missing}"
+
+
+def test_every_notebook_in_book_is_in_the_toc_and_vice_versa():
+    on_disk = sorted(str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "book").rglob("*.ipynb")
+                     if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts)
+    listed = toc_notebooks()
+    assert on_disk == listed, (
+        f"not in _toc.yml: {sorted(set(on_disk) - set(listed))}; in _toc.yml but missing: {sorted(set(listed) - set(on_disk))}"
+    )
+
+
+def test_chapters_have_sortable_meaningful_names():
+    for name in toc_notebooks():
+        stem = Path(name).name
+        number, _, title = stem.partition("_")
+        assert number.isdigit() and len(number) == 2 and title, f"{stem}: expected NN_meaningful_name"
+
+
+def test_site_configuration():
+    assert CONFIG["execute"]["execute_notebooks"] == "off", "outputs are stored; nbval proves they are current"
+    repo = CONFIG["repository"]
+    assert repo["url"].startswith("https://github.com/") and repo["branch"] == "main"
+    assert repo["path_to_book"] == ""
+    assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    for pattern in (".venv", "venv", "node_modules", "_build", "README.md"):
+        assert pattern in CONFIG["exclude_patterns"]
+
+
+def _code_cells(path):
+    notebook = json.loads(path.read_text())
+    return [c for c in notebook["cells"] if c["cell_type"] == "code"], notebook
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_first_code_cell_installs_the_package_on_colab_only(name):
+    cells, _ = _code_cells(ROOT / f"{name}.ipynb")
+    assert cells, f"{name} has no code cell"
+    source = "".join(cells[0]["source"])
+    assert '"google.colab" in sys.modules' in source, f"{name}: first code cell must be guarded for Colab"
+    url = CONFIG["repository"]["url"]
+    assert f"git+{url}" in source, f"{name}: the Colab install cell must install from {url} (set in _config.yml)"
+    install_lines = [line for line in source.splitlines() if "pip" in line]
+    assert install_lines and all(line.startswith((" ", "\t")) for line in install_lines), (
+        f"{name}: the pip install must sit inside the Colab guard"
+    )
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_notebook_is_fully_executed_and_clean(name):
+    cells, notebook = _code_cells(ROOT / f"{name}.ipynb")
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    counts = [c["execution_count"] for c in cells if "".join(c["source"]).strip()]
+    assert None not in counts, f"{name}: some code cells were never executed"
+    assert counts == list(range(1, len(counts) + 1)), f"{name}: run the notebook top to bottom (scripts/execute_notebooks.py)"
+    for cell in cells:
+        for output in cell["outputs"]:
+            assert output["output_type"] != "error", f"{name}: stored error output"
+            assert output.get("name") != "stderr", f"{name}: stored stderr output (a warning?): {output.get('text')}"

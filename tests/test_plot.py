@@ -1,0 +1,60 @@
+"""The figure helpers draw what they say, with the documented axes, and validate their inputs."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from audiolosses import plot, spectral
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plot_waveform_time_axis():
+    ax = plot.plot_waveform(torch.zeros(2, 16000), 16000, title="silence")
+    line = ax.get_lines()[0]
+    assert len(line.get_xdata()) == 16000
+    assert line.get_xdata()[-1] == pytest.approx(15999 / 16000)
+    assert ax.get_xlabel() == "time (s)" and ax.get_title() == "silence"
+
+
+def test_plot_spectrogram_linear_and_mel_axes():
+    waveform = torch.randn(8000)
+    spec = spectral.stft_magnitude(waveform, 256, 64)
+    ax = plot.plot_spectrogram(spec, 8000, 64)
+    left, right, bottom, top = ax.get_images()[0].get_extent()
+    assert (bottom, top) == (0.0, 4000.0) and right == pytest.approx(spec.shape[-1] * 64 / 8000)
+    image = ax.get_images()[0].get_array()
+    assert image.max() == pytest.approx(float(spectral.scale_to_db(spec.max(), -100.0)), abs=1e-4)
+    vmin, vmax = ax.get_images()[0].get_clim()
+    assert vmax - vmin == pytest.approx(80.0)
+    mel = spectral.mel_spectrogram(waveform, 8000, n_fft=256, hop_length=64, n_mels=32)
+    ax = plot.plot_spectrogram(mel, 8000, 64, kind="power", y_axis="mel")
+    labels = [float(t.get_text()) for t in ax.get_yticklabels()]
+    assert labels == sorted(labels) and labels[-1] < 4000
+
+
+def test_plot_loss_curves():
+    ax = plot.plot_loss_curves({"mse": [3, 2, 1], "l1": [2, 1, 0.5]}, log_y=True)
+    assert [line.get_label() for line in ax.get_lines()] == ["mse", "l1"]
+    assert ax.get_yscale() == "log"
+    with pytest.raises(ValueError, match="steps has 2 entries"):
+        plot.plot_loss_curves({"mse": [1, 2, 3]}, steps=[0, 1])
+    with pytest.raises(ValueError, match="curves must be a non-empty mapping"):
+        plot.plot_loss_curves({})
+
+
+def test_plot_validation():
+    with pytest.raises(ValueError, match="spectrogram must be 2-D"):
+        plot.plot_spectrogram(torch.zeros(1, 4, 4), 8000, 64)
+    with pytest.raises(ValueError, match="y_axis must be one of"):
+        plot.plot_spectrogram(torch.ones(4, 4), 8000, 64, y_axis="bark")
+    with pytest.raises(ValueError, match="waveform must be 1-D or 2-D"):
+        plot.plot_waveform(torch.zeros(1, 1, 10), 8000)
