@@ -8,15 +8,17 @@ Notebook: book/01_sound_spectra_decibels.ipynb
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import torch
 
 from ._validation import check_choice, check_int, check_tensor
-from .spectral import hz_to_mel, mel_to_hz, power_to_db, scale_to_db
+from .spectral import hz_to_mel, mel_spectrogram, mel_to_hz, power_to_db, scale_to_db, stft_magnitude
 
-__all__ = ["STYLE", "use_style", "plot_waveform", "plot_spectrogram", "plot_loss_curves"]
+__all__ = ["STYLE", "use_style", "plot_waveform", "plot_spectrogram", "plot_loss_curves", "SpectrogramExplorer"]
 
 #: Matplotlib settings shared by every figure of the course.
 STYLE = {
@@ -193,3 +195,94 @@ def plot_loss_curves(
         ax.set_title(title)
     ax.legend()
     return ax
+
+
+class SpectrogramExplorer:
+    """An interactive spectrogram: pick a clip, ``n_fft``, ``hop_length`` and ``n_mels`` and see the result.
+
+    Built with ipywidgets. Live in Jupyter and Colab; on the static website it shows the figure for its
+    default settings (the saved widget state), so it still teaches something with no Python running.
+
+    Args:
+        clips: name → waveform ``[time]`` or ``[channels, time]``, all at ``sample_rate``.
+        sample_rate: sample rate (Hz) of the clips.
+        n_fft: initial FFT size (choices: 128 … 4096, powers of two).
+        hop_length: initial hop (choices: 32 … 1024, powers of two).
+        n_mels: initial number of mel bands (0 shows the linear-frequency STFT).
+
+    Display it as the last expression of a cell; ``.widget`` is the underlying ``ipywidgets.VBox`` and
+    ``.draw()`` redraws with the current settings.
+    """
+
+    N_FFT_CHOICES = (128, 256, 512, 1024, 2048, 4096)
+    HOP_CHOICES = (32, 64, 128, 256, 512, 1024)
+
+    def __init__(self, clips: Mapping[str, torch.Tensor], sample_rate: int, *, n_fft: int = 1024,
+                 hop_length: int = 256, n_mels: int = 80):
+        import ipywidgets as widgets
+
+        if not isinstance(clips, Mapping) or not clips:
+            raise ValueError("clips must be a non-empty mapping of name -> waveform")
+        for name, clip in clips.items():
+            check_tensor(clip, f"clips[{name!r}]", ndim=(1, 2))
+        check_int(sample_rate, "sample_rate", minimum=1)
+        check_choice(n_fft, "n_fft", self.N_FFT_CHOICES)
+        check_choice(hop_length, "hop_length", self.HOP_CHOICES)
+        check_int(n_mels, "n_mels", minimum=0)
+        self.clips = {name: (c if c.dim() == 1 else c.mean(dim=0)) for name, c in clips.items()}
+        self.sample_rate = sample_rate
+        self.clip = widgets.Dropdown(options=list(self.clips), description="clip")
+        self.n_fft = widgets.SelectionSlider(options=self.N_FFT_CHOICES, value=n_fft, description="n_fft")
+        self.hop_length = widgets.SelectionSlider(options=self.HOP_CHOICES, value=hop_length, description="hop")
+        self.n_mels = widgets.IntSlider(value=n_mels, min=0, max=256, step=8, description="n_mels",
+                                        continuous_update=False)
+        self.output = widgets.Output()
+        controls = widgets.HBox([self.clip, self.n_fft]), widgets.HBox([self.hop_length, self.n_mels])
+        self.widget = widgets.VBox([*controls, self.output])
+        for control in (self.clip, self.n_fft, self.hop_length, self.n_mels):
+            control.observe(lambda _change: self.draw(), names="value")
+        self.draw()
+
+    def figure(self):
+        """Draw the spectrogram for the current settings into a new figure and return the figure."""
+        waveform = self.clips[self.clip.value]
+        n_fft, hop, n_mels = self.n_fft.value, self.hop_length.value, self.n_mels.value
+        fig, ax = plt.subplots(figsize=(8.0, 3.2))
+        if n_mels == 0:
+            spec = stft_magnitude(waveform, n_fft, hop, power=2.0)
+            plot_spectrogram(spec, self.sample_rate, hop, ax=ax, kind="power")
+            shape = f"{spec.shape[0]} bins"
+        else:
+            spec = mel_spectrogram(waveform, self.sample_rate, n_fft, hop, n_mels=n_mels)
+            plot_spectrogram(spec, self.sample_rate, hop, ax=ax, kind="power", y_axis="mel")
+            shape = f"{n_mels} mel bands"
+        frame_ms = 1000 * n_fft / self.sample_rate
+        ax.set_title(f"{self.clip.value}: {shape} × {spec.shape[1]} frames, "
+                     f"window {frame_ms:.0f} ms, bin {self.sample_rate / n_fft:.1f} Hz")
+        fig.tight_layout()
+        return fig
+
+    def draw(self) -> None:
+        """Redraw the figure in the widget's output area.
+
+        The PNG is written into the ``Output`` widget's state rather than captured with ``with output:``:
+        capture depends on the front end (nbval, for one, does not implement it), state does not.
+        """
+        fig = self.figure()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        self.output.outputs = (
+            {"output_type": "display_data", "metadata": {},
+             "data": {"image/png": png, "text/plain": f"<spectrogram: {self.clip.value}>"}},
+        )
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)  # short and stable: the default repr embeds the figure's PNG
+        return bundle
+
+    def __repr__(self):
+        return (f"SpectrogramExplorer(clips={list(self.clips)}, n_fft={self.n_fft.value}, "
+                f"hop_length={self.hop_length.value}, n_mels={self.n_mels.value})")

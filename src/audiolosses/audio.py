@@ -1,0 +1,361 @@
+"""Example sounds, WAV input/output, resampling, level meters and level-faithful playback.
+
+Five short example clips ship with the package (mono, 22050 Hz, 16-bit, at most 2 s each; see
+``audiolosses/data/README.md`` for how each was made):
+
+* ``"speech"``    -- a spoken phrase that ends on a clear /s/ ("Listen, this is it, yes.");
+* ``"piano"``     -- solo piano: an arpeggio and a ringing chord;
+* ``"pop_mix"``   -- a dense mix of chords, bass, lead, kick, snare and hats;
+* ``"rap_vocal"`` -- a rhythmic spoken vocal over drums;
+* ``"drums"``     -- a drum kit: kick, snare, hi-hats and toms.
+
+The clips are *not* normalised to the same loudness: their peaks sit between -1 and -3 dBFS and their
+RMS levels differ by several dB, as real recordings do. To hear those differences, play them with
+:func:`play` or :func:`play_side_by_side`, which never rescale a clip on their own (IPython's
+``Audio`` does, by default).
+
+Waveforms are float tensors shaped ``[channels, time]`` (or ``[time]`` where stated) with full scale
+at +-1.0.
+
+Notebook: book/01_sound_spectra_decibels.ipynb
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+
+from ._validation import check_choice, check_positive, check_sample_rate, check_tensor
+from .spectral import scale_to_db
+
+__all__ = [
+    "EXAMPLES",
+    "DATA_DIR",
+    "list_examples",
+    "example_path",
+    "load_example",
+    "resample",
+    "save_wav",
+    "peak_db",
+    "rms_db",
+    "play",
+    "play_side_by_side",
+]
+
+#: Names of the example clips, in the order the course introduces them.
+EXAMPLES: tuple[str, ...] = ("speech", "piano", "pop_mix", "rap_vocal", "drums")
+
+#: Folder that holds the example WAV files and their README.
+DATA_DIR: Path = Path(__file__).resolve().parent / "data"
+
+_DB_FLOOR = -120.0
+
+
+def list_examples() -> list[str]:
+    """List the names of the example clips.
+
+    Returns:
+        list[str]: ``["speech", "piano", "pop_mix", "rap_vocal", "drums"]``, the names accepted by
+        :func:`example_path` and :func:`load_example`.
+    """
+    return list(EXAMPLES)
+
+
+def example_path(name: str) -> Path:
+    """Return the path of an example clip's WAV file.
+
+    Args:
+        name: One of :data:`EXAMPLES`.
+
+    Returns:
+        pathlib.Path: The absolute path of ``<package>/data/<name>.wav``.
+
+    Raises:
+        TypeError: If ``name`` is not a string.
+        ValueError: If ``name`` is not one of :data:`EXAMPLES` (the message lists them).
+        FileNotFoundError: If the package was installed without its data files.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, one of {list(EXAMPLES)}, got {type(name).__name__}")
+    check_choice(name, "name", EXAMPLES)
+    path = DATA_DIR / f"{name}.wav"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"example file {path} is missing; reinstall audiolosses or run scripts/make_examples.py"
+        )
+    return path
+
+
+def load_example(name: str, sample_rate: int | None = None) -> tuple[torch.Tensor, int]:
+    """Load an example clip as a float32 tensor, optionally resampled.
+
+    The file is read with ``soundfile`` (torchaudio's own I/O was removed in torchaudio 2.9).
+
+    Args:
+        name: One of :data:`EXAMPLES`: ``"speech"``, ``"piano"``, ``"pop_mix"``, ``"rap_vocal"``,
+            ``"drums"``.
+        sample_rate: Sample rate in Hz to return the clip at. Default ``None`` keeps the file's rate
+            (22050 Hz); any other value resamples with :func:`resample`.
+
+    Returns:
+        tuple[torch.Tensor, int]: ``(waveform, sample_rate)``. ``waveform`` is float32, shaped
+        ``[channels, time]`` (``channels`` is 1 for every shipped clip), full scale +-1.0;
+        ``sample_rate`` is the rate of the returned waveform in Hz.
+
+    Raises:
+        TypeError: If ``name`` is not a string or ``sample_rate`` is not an int.
+        ValueError: If ``name`` is unknown (the message lists the valid names) or ``sample_rate``
+            is not positive.
+    """
+    path = example_path(name)
+    if sample_rate is not None:
+        check_sample_rate(sample_rate, "sample_rate")
+    data, file_rate = sf.read(path, dtype="float32", always_2d=True)  # [time, channels]
+    waveform = torch.from_numpy(np.ascontiguousarray(data.T))  # [channels, time]
+    if sample_rate is None or sample_rate == file_rate:
+        return waveform, int(file_rate)
+    return resample(waveform, int(file_rate), sample_rate), sample_rate
+
+
+def resample(waveform: torch.Tensor, orig_sample_rate: int, new_sample_rate: int) -> torch.Tensor:
+    """Change the sample rate of a waveform (band-limited sinc interpolation).
+
+    A validated wrapper around ``torchaudio.functional.resample`` with its default settings.
+
+    Args:
+        waveform: Float tensor shaped ``[..., time]``.
+        orig_sample_rate: Sample rate of ``waveform`` in Hz.
+        new_sample_rate: Wanted sample rate in Hz.
+
+    Returns:
+        torch.Tensor: Shaped ``[..., ceil(time * new_sample_rate / orig_sample_rate)]``, same dtype;
+        ``waveform`` itself when the two rates are equal.
+
+    Raises:
+        TypeError: If ``waveform`` is not a floating-point tensor or a rate is not an int.
+        ValueError: If ``waveform`` has no time axis or holds NaN/Inf, or a rate is not positive.
+    """
+    check_tensor(waveform, "waveform", min_ndim=1)
+    check_sample_rate(orig_sample_rate, "orig_sample_rate")
+    check_sample_rate(new_sample_rate, "new_sample_rate")
+    if orig_sample_rate == new_sample_rate:
+        return waveform
+    return AF.resample(waveform, orig_sample_rate, new_sample_rate)
+
+
+def _as_channels_time(waveform: torch.Tensor, name: str, max_channels: int | None = None) -> torch.Tensor:
+    """Validate a ``[time]`` or ``[channels, time]`` float waveform and return it as ``[channels, time]``."""
+    check_tensor(waveform, name, ndim=(1, 2))
+    if waveform.dim() == 1:
+        waveform = waveform.unsqueeze(0)
+    channels = waveform.shape[0]
+    if channels < 1 or (max_channels is not None and channels > max_channels):
+        allowed = f"1 to {max_channels}" if max_channels is not None else "at least 1"
+        raise ValueError(
+            f"{name} must be shaped [time] or [channels, time] with {allowed} channels, "
+            f"got shape {tuple(waveform.shape)}"
+        )
+    if waveform.shape[1] == 0:
+        raise ValueError(f"{name} is empty: shape {tuple(waveform.shape)}")
+    return waveform
+
+
+def save_wav(path: str | Path, waveform: torch.Tensor, sample_rate: int) -> Path:
+    """Write a waveform to a 16-bit PCM WAV file.
+
+    Values outside ``[-1, 1]`` are an error rather than being silently clipped: scale the waveform
+    (for example by its peak) before saving.
+
+    Args:
+        path: Output file path; missing parent folders are not created.
+        waveform: Float tensor shaped ``[time]`` or ``[channels, time]``, full scale +-1.0.
+        sample_rate: Sample rate in Hz.
+
+    Returns:
+        pathlib.Path: ``path`` as a ``Path``.
+
+    Raises:
+        TypeError: If ``waveform`` is not a floating-point tensor or ``sample_rate`` is not an int.
+        ValueError: If ``waveform`` is not 1-D/2-D, is empty, holds NaN/Inf or values beyond
+            ``[-1, 1]``, or ``sample_rate`` is not positive.
+    """
+    waveform = _as_channels_time(waveform, "waveform")
+    check_sample_rate(sample_rate, "sample_rate")
+    peak = float(waveform.abs().max())
+    if peak > 1.0:
+        raise ValueError(
+            f"waveform has samples beyond [-1, 1] (peak {peak:.4g}, {20 * math.log10(peak):+.2f} dBFS); "
+            "a 16-bit WAV would clip them: scale the waveform down first"
+        )
+    path = Path(path)
+    data = waveform.detach().cpu().to(torch.float64).numpy().T  # [time, channels]
+    sf.write(path, data, sample_rate, subtype="PCM_16", format="WAV")
+    return path
+
+
+def _level_db(value: float, reference: float, floor_db: float) -> float:
+    return float(scale_to_db(value / reference, floor_db))
+
+
+def peak_db(waveform: torch.Tensor, *, reference: float = 1.0, floor_db: float = _DB_FLOOR) -> float:
+    """Peak level of a waveform in dB relative to ``reference`` (dBFS for the default 1.0).
+
+    Args:
+        waveform: Float tensor of any shape; the peak is taken over all samples.
+        reference: Level that counts as 0 dB. Default ``1.0`` (digital full scale).
+        floor_db: Lowest value returned, so silence gives a finite number. Default ``-120.0``.
+
+    Returns:
+        float: ``max(20 * log10(max|waveform| / reference), floor_db)``.
+
+    Raises:
+        TypeError: If ``waveform`` is not a floating-point tensor or ``reference`` not a number.
+        ValueError: If ``waveform`` is empty or holds NaN/Inf, or ``reference`` is not positive.
+    """
+    check_tensor(waveform, "waveform")
+    reference = check_positive(reference, "reference")
+    if waveform.numel() == 0:
+        raise ValueError("waveform is empty")
+    return _level_db(float(waveform.detach().abs().max()), reference, float(floor_db))
+
+
+def rms_db(waveform: torch.Tensor, *, reference: float = 1.0, floor_db: float = _DB_FLOOR) -> float:
+    """Root-mean-square level of a waveform in dB relative to ``reference`` (dBFS for 1.0).
+
+    Note that a full-scale sine has an RMS of -3.01 dBFS and a full-scale square wave 0 dBFS.
+
+    Args:
+        waveform: Float tensor of any shape; the mean is taken over all samples.
+        reference: Level that counts as 0 dB. Default ``1.0`` (digital full scale).
+        floor_db: Lowest value returned, so silence gives a finite number. Default ``-120.0``.
+
+    Returns:
+        float: ``max(20 * log10(sqrt(mean(waveform**2)) / reference), floor_db)``.
+
+    Raises:
+        TypeError: If ``waveform`` is not a floating-point tensor or ``reference`` not a number.
+        ValueError: If ``waveform`` is empty or holds NaN/Inf, or ``reference`` is not positive.
+    """
+    check_tensor(waveform, "waveform")
+    reference = check_positive(reference, "reference")
+    if waveform.numel() == 0:
+        raise ValueError("waveform is empty")
+    rms = math.sqrt(float(waveform.detach().to(torch.float64).pow(2).mean()))
+    return _level_db(rms, reference, float(floor_db))
+
+
+def _scaled_numpy(waveform: torch.Tensor, reference: float, name: str) -> np.ndarray:
+    """``waveform / reference`` as a float64 array for IPython's Audio: ``[time]`` or ``[2, time]``."""
+    peak = float(waveform.detach().abs().max())
+    if peak > reference:
+        raise ValueError(
+            f"{name} peaks at {peak:.4g}, above reference={reference:.4g}, so it would clip; pass a larger "
+            f"reference shared by every clip you compare (for example the largest peak among them), "
+            f"or use play_side_by_side, which picks one for you"
+        )
+    data = (waveform.detach().cpu().to(torch.float64) / reference).numpy()
+    return data[0] if data.shape[0] == 1 else data
+
+
+def play(waveform: torch.Tensor, sample_rate: int, *, reference: float = 1.0):
+    """Level-faithful audio player for a notebook.
+
+    ``IPython.display.Audio`` normalises every clip to full scale by default, so a clip at -30 dBFS
+    plays exactly as loud as one at 0 dBFS and level differences (the subject of this course) become
+    inaudible. ``play`` turns that off (``normalize=False``) and instead divides by a fixed
+    ``reference``: a sample equal to ``reference`` plays at full scale. Give the same ``reference`` to
+    every clip you want to compare by ear.
+
+    Args:
+        waveform: Float tensor shaped ``[time]`` or ``[channels, time]`` with 1 or 2 channels.
+        sample_rate: Sample rate in Hz.
+        reference: Amplitude that maps to full scale. Default ``1.0`` (play as is). Must be at least
+            the waveform's peak.
+
+    Returns:
+        IPython.display.Audio: An embedded 16-bit WAV player of ``waveform / reference``
+        (``normalize=False``).
+
+    Raises:
+        TypeError: If ``waveform`` is not a floating-point tensor, ``sample_rate`` is not an int or
+            ``reference`` is not a number.
+        ValueError: If ``waveform`` has a bad shape, is empty or holds NaN/Inf, ``sample_rate`` or
+            ``reference`` is not positive, or the waveform peaks above ``reference`` (pass a larger
+            shared ``reference``).
+    """
+    from IPython.display import Audio
+
+    waveform = _as_channels_time(waveform, "waveform", max_channels=2)
+    check_sample_rate(sample_rate, "sample_rate")
+    reference = check_positive(reference, "reference")
+    return Audio(_scaled_numpy(waveform, reference, "waveform"), rate=sample_rate, normalize=False)
+
+
+def play_side_by_side(clips: Mapping[str, torch.Tensor], sample_rate: int, *, reference: float | None = None):
+    """Several labelled players in one table, all scaled by one shared reference.
+
+    Every clip is divided by the *same* ``reference`` (and never normalised on its own), so a clip
+    that is 6 dB quieter than another also plays 6 dB quieter. The table shows, per clip, its label,
+    a player, and its peak and RMS level in dB relative to the reference (dB re. full scale of the
+    player). The HTML is deterministic (no random element ids), so it can be compared byte for byte.
+
+    Args:
+        clips: Mapping from label to waveform; each waveform a float tensor shaped ``[time]`` or
+            ``[channels, time]`` with 1 or 2 channels. Rows keep the mapping's order.
+        sample_rate: Sample rate in Hz, shared by all clips.
+        reference: Amplitude that maps to full scale for every clip. Default ``None`` uses
+            ``max(1.0, largest peak among the clips)``, so nothing clips and clips within +-1 play as is.
+
+    Returns:
+        IPython.display.HTML: A ``<table>`` with one ``<audio controls>`` element per clip, each
+        embedding a base64 16-bit WAV of ``clip / reference``.
+
+    Raises:
+        TypeError: If ``clips`` is not a mapping, a label is not a string, a clip is not a
+            floating-point tensor, ``sample_rate`` is not an int or ``reference`` not a number.
+        ValueError: If ``clips`` is empty, a clip has a bad shape or holds NaN/Inf, ``sample_rate`` or
+            ``reference`` is not positive, or a clip peaks above the given ``reference``.
+    """
+    from IPython.display import HTML, Audio
+
+    if not isinstance(clips, Mapping):
+        raise TypeError(f"clips must be a mapping from label to waveform, got {type(clips).__name__}")
+    if len(clips) == 0:
+        raise ValueError("clips must hold at least one clip, got an empty mapping")
+    check_sample_rate(sample_rate, "sample_rate")
+    checked: dict[str, torch.Tensor] = {}
+    for label, waveform in clips.items():
+        if not isinstance(label, str):
+            raise TypeError(f"clips labels must be str, got {type(label).__name__}")
+        checked[label] = _as_channels_time(waveform, f"clips[{label!r}]", max_channels=2)
+    if reference is None:
+        reference = max([1.0] + [float(w.detach().abs().max()) for w in checked.values()])
+    else:
+        reference = check_positive(reference, "reference")
+
+    rows = []
+    for label, waveform in checked.items():
+        audio = Audio(_scaled_numpy(waveform, reference, f"clips[{label!r}]"), rate=sample_rate, normalize=False)
+        peak = peak_db(waveform, reference=reference)
+        rms = rms_db(waveform, reference=reference)
+        rows.append(
+            "<tr>"
+            f'<td style="text-align:left"><b>{html.escape(label)}</b></td>'
+            f'<td><audio controls="controls" preload="none" src="{audio.src_attr()}"></audio></td>'
+            f'<td style="text-align:right">{peak:.1f}</td>'
+            f'<td style="text-align:right">{rms:.1f}</td>'
+            "</tr>"
+        )
+    header = (
+        "<tr><th>clip</th><th>player</th>"
+        "<th>peak (dB re. ref)</th><th>RMS (dB re. ref)</th></tr>"
+    )
+    caption = f"<caption>All players share one reference: {reference:.4g} = full scale.</caption>"
+    return HTML(f'<table class="audiolosses-players">{caption}{header}{"".join(rows)}</table>')

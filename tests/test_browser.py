@@ -1,0 +1,393 @@
+"""The built website, opened from disk in headless Chromium with every other request blocked.
+
+For each page in _toc.yml (the intro, every chapter): the page loads, math is typeset, every <audio>
+plays for exactly as long as the WAV inside its data: URI says, the Colab button opens this chapter of
+this repository, saved widgets render, nothing is fetched from the network and the console is clean
+apart from the known Jupyter Book 1 noise listed below.
+
+Needs the built site (`jupyter-book build .`, after `scripts/vendor_web_assets.sh`) and Debian's
+Chromium (`scripts/install_chromium.sh`). Without them the tests skip, unless
+AUDIOLOSSES_REQUIRE_BROWSER=1 (set in CI after the build), which turns a skip into a failure.
+AUDIOLOSSES_SITE_DIR points at another built site (default: <repo>/_build/html).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import struct
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = Path(os.environ.get("AUDIOLOSSES_SITE_DIR", ROOT / "_build" / "html")).resolve()
+CHROMIUM = "/usr/bin/chromium"
+REQUIRE_BROWSER = os.environ.get("AUDIOLOSSES_REQUIRE_BROWSER") == "1"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+COLAB = "https://colab.research.google.com"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+DURATION_TOLERANCE_S = 0.05
+
+# Console errors and uncaught exceptions that Jupyter Book 1 pages produce on their own. Each entry
+# is matched (re.search) against "<message> [<source url>]"; anything else fails the test.
+KNOWN_CONSOLE_NOISE = [
+    # sphinx-thebe and sphinx-book-theme each inject an inline `const THEBE_JS_URL = ...`; the second
+    # declaration throws. Thebe (live code) is not used by this book.
+    r"Identifier 'THEBE_JS_URL' has already been declared",
+    # pydata-sphinx-theme logs this when no default theme mode is stored yet; it falls back to auto.
+    r"Got invalid theme mode",
+    # The ipywidgets HTML manager typesets widget labels with the MathJax 2 API (MathJax.Hub.Queue);
+    # the book loads MathJax 3, which has no Hub. Labels keep their raw TeX, widgets work.
+    r"reading 'Queue'",
+    # Font Awesome files of the widget manager (resolved relative to its AMD module): icons only.
+    r"Failed to load resource: .*\[\S*(?:html-manager|@jupyter-widgets)\S*\.(?:woff2?|ttf|eot|svg)(?:[?#]\S*)?\]$",
+]
+# Requests to anywhere but file:// and data: are aborted; these (regexes on the URL) may be attempted
+# without failing the test. None is known: vendored MathJax/require.js/widget manager load from disk.
+KNOWN_BLOCKED_REQUESTS: list[str] = []
+
+
+# --------------------------------------------------------------------------------------------------
+# The book: which pages, and what their sources promise
+# --------------------------------------------------------------------------------------------------
+
+def toc_docnames() -> list[str]:
+    names = [TOC["root"]]
+    for part in TOC.get("parts", []):
+        for chapter in part.get("chapters", []):
+            names.append(chapter["file"])
+            names.extend(section["file"] for section in chapter.get("sections", []))
+    return [str(Path(n).with_suffix("")) if n.endswith((".ipynb", ".md")) else n for n in names]
+
+
+def pages() -> list[str]:
+    """The intro (root) page and every notebook chapter."""
+    return [TOC["root"]] + [n for n in toc_docnames()[1:] if (ROOT / f"{n}.ipynb").exists()]
+
+
+def source_of(docname: str) -> Path | None:
+    """The source the site was built from (Sphinx copies it to _sources/), else the repository's."""
+    for base in (SITE / "_sources", ROOT):
+        for ext in (".ipynb", ".md"):
+            if (base / f"{docname}{ext}").exists():
+                return base / f"{docname}{ext}"
+    return None
+
+
+def markdown_and_widget_state(path: Path) -> tuple[str, dict]:
+    if path.suffix == ".md":
+        return path.read_text(), {}
+    notebook = json.loads(path.read_text())
+    markdown = "\n\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    state = notebook.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    return markdown, state
+
+
+_MATH = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<![\\$])\$(?=\S)[^$\n]+?(?<![\s\\])\$(?!\d)|\\\(|\\\[|^```\{math\}",
+                   re.S | re.M)
+
+
+def has_math(markdown: str) -> bool:
+    markdown = re.sub(r"^(```|~~~)(?!\{math\}).*?^\1", "", markdown, flags=re.S | re.M)  # drop code fences
+    markdown = re.sub(r"`[^`\n]*`", "", markdown)  # and inline code
+    return bool(_MATH.search(markdown))
+
+
+def first_heading(markdown: str) -> str | None:
+    match = re.search(r"^#\s+(.+?)\s*#*\s*$", markdown, re.M)
+    return match.group(1) if match else None
+
+
+def _letters(text: str) -> str:
+    """Heading text to compare: letters and digits only, without a leading section number."""
+    return re.sub(r"\W+", "", re.sub(r"^\s*[\d.]+\s+", "", text)).lower()
+
+
+def colab_url(docname: str) -> str:
+    repo = CONFIG["repository"]
+    org_repo = re.sub(r"^https://github\.com/", "", repo["url"].rstrip("/")).removesuffix(".git")
+    parts = [p.strip("/") for p in (repo.get("path_to_book") or "", f"{docname}.ipynb") if p.strip("/")]
+    return f"{COLAB}/github/{org_repo}/blob/{repo.get('branch', 'main')}/{'/'.join(parts)}"
+
+
+def wav_duration(data_uri: str) -> float:
+    """frames / sample rate of a base64 WAV data: URI, read from its RIFF header."""
+    header, _, payload = data_uri.partition(",")
+    assert header.startswith("data:audio/") and header.endswith(";base64"), f"not a base64 audio data URI: {header}"
+    try:
+        raw = base64.b64decode(unquote(payload), validate=False)
+    except binascii.Error as exc:  # pragma: no cover - reported as a failure
+        raise AssertionError(f"undecodable base64 in {header}: {exc}") from None
+    assert raw[:4] == b"RIFF" and raw[8:12] == b"WAVE", f"{header}: not a RIFF/WAVE file"
+    pos, sample_rate, block_align, data_size = 12, None, None, None
+    while pos + 8 <= len(raw):
+        chunk, size = raw[pos:pos + 4], struct.unpack("<I", raw[pos + 4:pos + 8])[0]
+        if chunk == b"fmt ":
+            _, _, sample_rate, _, block_align = struct.unpack("<HHIIH", raw[pos + 8:pos + 22])
+        elif chunk == b"data":  # the size the header declares (a streamed WAV may leave it 0 or 2**32-1)
+            data_size = size if 0 < size < 0xFFFFFFFF else len(raw) - pos - 8
+            break
+        pos += 8 + size + (size & 1)
+    assert sample_rate and block_align and data_size is not None, f"{header}: WAV without fmt/data chunk"
+    return (data_size // block_align) / sample_rate
+
+
+# --------------------------------------------------------------------------------------------------
+# Fixtures: Chromium, offline
+# --------------------------------------------------------------------------------------------------
+
+def _missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not (SITE / "index.html").exists():
+        return f"no built site at {SITE}: run scripts/vendor_web_assets.sh && jupyter-book build ."
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} not found: run scripts/install_chromium.sh"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed"
+    return None
+
+
+def require_browser():
+    """Skip when the site or Chromium is missing; fail instead when AUDIOLOSSES_REQUIRE_BROWSER=1."""
+    reason = _missing()
+    if reason and REQUIRE_BROWSER:
+        pytest.fail(f"{reason} (AUDIOLOSSES_REQUIRE_BROWSER=1)", pytrace=False)
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, or None when unavailable (the test then skips or fails, see require_browser)."""
+    if _missing():
+        yield None
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class OfflinePage:
+    """A page whose non-file:/data: requests are aborted and recorded, with its console errors."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.set_default_timeout(30_000)
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc} [{self.page.url}]"))
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def _console(self, message):
+        if message.type == "error":
+            self.errors.append(f"{message.text} [{(message.location or {}).get('url', '')}]")
+
+    def unexpected(self) -> tuple[list[str], list[str]]:
+        blocked = [u for u in self.blocked if not any(re.search(p, u) for p in KNOWN_BLOCKED_REQUESTS)]
+        errors = [e for e in self.errors
+                  if not any(re.search(p, e) for p in KNOWN_CONSOLE_NOISE)
+                  and not any(u in e for u in self.blocked if u not in blocked)]  # allowed blocked loads
+        return blocked, errors
+
+
+@pytest.fixture
+def offline(browser):
+    if browser is None:
+        yield None
+        return
+    page = OfflinePage(browser)
+    yield page
+    page.context.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# The test
+# --------------------------------------------------------------------------------------------------
+
+_TYPESET = """async () => {
+    const mj = window.MathJax;
+    if (!mj || !mj.startup || !mj.startup.promise) return false;
+    await mj.startup.promise;
+    return true;
+}"""
+
+# Article text outside code, rendered math and widgets: where raw TeX delimiters must not survive.
+_PROSE_TEXT = """() => {
+    const article = document.querySelector('article.bd-article').cloneNode(true);
+    article.querySelectorAll('pre, code, script, style, mjx-container, .cell_input, .jupyter-widgets, '
+                             + '.widget-subarea, .output.text_plain, .output.stream').forEach(e => e.remove());
+    return article.textContent;
+}"""
+
+# TeX errors (merror) and undefined macros (the noundefined package renders them as red text).
+_MATH_ERRORS = """() => [
+    ...[...document.querySelectorAll('article mjx-merror')].map(e => e.getAttribute('data-mjx-error') || e.textContent),
+    ...[...document.querySelectorAll('article mjx-assistive-mml mtext[mathcolor="red"]')]
+        .map(e => e.textContent).filter(text => text.startsWith('\\\\')).map(text => `undefined macro ${text}`),
+]"""
+
+_AUDIO = """async (index) => {
+    const audio = document.querySelectorAll('audio')[index];
+    const sources = [audio.getAttribute('src'), ...[...audio.querySelectorAll('source')].map(s => s.getAttribute('src'))]
+        .filter(Boolean);
+    audio.preload = 'auto';
+    if (audio.readyState < 1) {
+        await new Promise((resolve) => {
+            const timer = setTimeout(resolve, 15000);
+            const done = () => { clearTimeout(timer); resolve(); };
+            audio.addEventListener('loadedmetadata', done, {once: true});
+            audio.addEventListener('error', done, {once: true});
+            const last = audio.querySelector('source:last-of-type');
+            if (last) last.addEventListener('error', done, {once: true});
+            if (audio.readyState >= 1) done(); else audio.load();
+        });
+    }
+    return {sources, duration: audio.duration, readyState: audio.readyState, networkState: audio.networkState,
+            error: audio.error && `code ${audio.error.code}: ${audio.error.message}`,
+            currentSrc: audio.currentSrc.slice(0, 40)};
+}"""
+
+# Every saved widget view (whose model is in the page's saved state) got a rendered view before it.
+_WIDGETS = """() => {
+    const state = {};
+    document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"]')
+        .forEach(s => Object.assign(state, JSON.parse(s.textContent).state || {}));
+    const missing = [];
+    document.querySelectorAll('article script[type="application/vnd.jupyter.widget-view+json"]').forEach(s => {
+        const id = JSON.parse(s.textContent).model_id;
+        const area = s.previousElementSibling;
+        const rendered = area && area.classList.contains('widget-subarea') && area.querySelector('.jupyter-widgets');
+        if (id in state && !rendered) missing.push(id);
+    });
+    return {rendered: document.querySelectorAll('article .jupyter-widgets').length, missing};
+}"""
+
+
+@pytest.mark.parametrize("docname", pages())
+def test_page_works_offline(offline, docname):
+    require_browser()
+    source = source_of(docname)
+    assert source is not None, f"{docname}: listed in _toc.yml but has no source"
+    html = SITE / f"{docname}.html"
+    assert html.exists(), f"{docname}: {html} was not built (stale site?)"
+    markdown, widget_state = markdown_and_widget_state(source)
+    page = offline.page
+    problems: list[str] = []
+
+    if docname == TOC["root"]:  # the site's index.html redirects to the intro
+        page.goto((SITE / "index.html").as_uri(), wait_until="load")
+        page.wait_for_url(html.as_uri(), timeout=10_000)
+    else:
+        page.goto(html.as_uri(), wait_until="load")
+
+    # Loads: the right title, an article.
+    assert page.locator("article.bd-article").count() == 1, f"{docname}: no main article"
+    h1 = page.locator("article.bd-article h1").first.inner_text().strip().rstrip("#").strip()
+    book_title = CONFIG["title"]
+    if page.title() != f"{h1} — {book_title}":
+        problems.append(f"title {page.title()!r}, expected {h1!r} — {book_title!r}")
+    heading = first_heading(markdown)
+    if heading and not re.search(r"[$`\[{<\\]", heading) and _letters(heading) != _letters(h1):
+        problems.append(f"first heading {h1!r} does not match the source's {heading!r}")
+    # The vendored assets are loaded where needed, not injected into every page (this happens when a
+    # _static/ folder exists: Jupyter Book 1 then adds every .js under html_static_path to all pages).
+    vendored_scripts = re.findall(r"<script[^>]*\ssrc=\"[^\"]*_static/(?:mathjax|html-manager|requirejs)/[^\"]*\"",
+                                  html.read_text())
+    if len(vendored_scripts) > 3:  # at most tex-mml-chtml.js, require.js, embed-amd.js
+        problems.append(f"{len(vendored_scripts)} vendored scripts injected into the page: {vendored_scripts[:4]}...")
+
+    # Math.
+    if has_math(markdown):
+        if not page.evaluate(_TYPESET):
+            problems.append("the source has math but MathJax was not loaded")
+        else:
+            count = page.locator("article mjx-container").count()
+            if count == 0:
+                problems.append("the source has math but no mjx-container was rendered")
+            prose = page.evaluate(_PROSE_TEXT)
+            for raw in ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{"):
+                if raw in prose:
+                    at = prose.index(raw)
+                    problems.append(f"raw TeX {raw!r} left in the text: ...{prose[max(0, at - 60):at + 60]!r}...")
+            # $...$ that MyST did not turn into math (e.g. `$ x$`): a $-pair around TeX-looking text.
+            for raw in re.findall(r"\$[^$\n]{0,80}?[\\^_{][^$\n]{0,80}?\$", prose):
+                problems.append(f"raw TeX {raw!r} left in the text")
+            errors = page.evaluate(_MATH_ERRORS)
+            if errors:
+                problems.append(f"MathJax TeX errors: {errors}")
+
+    # Audio.
+    for index in range(page.locator("audio").count()):
+        audio = page.evaluate(_AUDIO, index)
+        wav_sources = [s for s in audio["sources"] if re.match(r"data:audio/(x-)?wav", s)]
+        label = f"audio #{index + 1}"
+        if audio["error"] or audio["readyState"] < 1 or audio["networkState"] == 3:
+            problems.append(f"{label}: not decodable (error={audio['error']}, readyState={audio['readyState']}, "
+                            f"networkState={audio['networkState']}, sources={[s[:40] for s in audio['sources']]})")
+            continue
+        if not wav_sources:
+            problems.append(f"{label}: no embedded WAV data: URI to check the duration against "
+                            f"(sources {[s[:60] for s in audio['sources']]})")
+            continue
+        try:
+            expected = wav_duration(wav_sources[0])
+        except AssertionError as exc:
+            problems.append(f"{label}: {exc}")
+            continue
+        if not abs(audio["duration"] - expected) <= DURATION_TOLERANCE_S:
+            problems.append(f"{label}: duration {audio['duration']} s in the browser, {expected:.3f} s in the WAV header")
+
+    if source.suffix == ".ipynb":
+        # Colab launch link.
+        expected_colab = colab_url(docname)
+        links = page.eval_on_selector_all(f".dropdown-launch-buttons a[href^='{COLAB}']",
+                                          "els => els.map(e => e.getAttribute('href'))")
+        if links != [expected_colab]:
+            problems.append(f"Colab links in the launch dropdown: {links}, expected [{expected_colab!r}]")
+
+        # Widgets.
+        if widget_state:
+            try:
+                page.locator("article .jupyter-widgets").first.wait_for(state="visible", timeout=20_000)
+            except Exception:  # playwright TimeoutError
+                problems.append("the notebook has saved widget state but no widget rendered in the article")
+            else:
+                widgets = page.evaluate(_WIDGETS)
+                if widgets["missing"]:
+                    problems.append(f"saved widget views not rendered: {widgets['missing']}")
+
+    page.wait_for_timeout(300)  # late console errors (widget rendering, lazy MathJax extensions)
+    blocked, errors = offline.unexpected()
+    if blocked:
+        problems.append(f"requests that would leave the machine: {blocked}")
+    if errors:
+        problems.append("console errors:\n    " + "\n    ".join(errors))
+    assert not problems, f"{docname} ({html.relative_to(SITE)}):\n  - " + "\n  - ".join(problems)
