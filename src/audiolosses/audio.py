@@ -200,8 +200,14 @@ def save_wav(path: str | Path, waveform: torch.Tensor, sample_rate: int) -> Path
     return path
 
 
-def _level_db(value: float, reference: float, floor_db: float) -> float:
-    return float(scale_to_db(value / reference, floor_db))
+def _level_db(waveform: torch.Tensor, statistic, reference: float, floor_db: float) -> float:
+    """``statistic(waveform)`` (an amplitude) in dB re. ``reference``, after validating the inputs."""
+    check_tensor(waveform, "waveform")
+    reference = check_positive(reference, "reference")
+    if waveform.numel() == 0:
+        raise ValueError("waveform is empty")
+    amplitude = statistic(waveform.detach().to(torch.float64))
+    return float(scale_to_db(amplitude / reference, float(floor_db)))
 
 
 def peak_db(waveform: torch.Tensor, *, reference: float = 1.0, floor_db: float = _DB_FLOOR) -> float:
@@ -219,11 +225,7 @@ def peak_db(waveform: torch.Tensor, *, reference: float = 1.0, floor_db: float =
         TypeError: If ``waveform`` is not a floating-point tensor or ``reference`` not a number.
         ValueError: If ``waveform`` is empty or holds NaN/Inf, or ``reference`` is not positive.
     """
-    check_tensor(waveform, "waveform")
-    reference = check_positive(reference, "reference")
-    if waveform.numel() == 0:
-        raise ValueError("waveform is empty")
-    return _level_db(float(waveform.detach().abs().max()), reference, float(floor_db))
+    return _level_db(waveform, lambda x: x.abs().max(), reference, floor_db)
 
 
 def rms_db(waveform: torch.Tensor, *, reference: float = 1.0, floor_db: float = _DB_FLOOR) -> float:
@@ -243,12 +245,7 @@ def rms_db(waveform: torch.Tensor, *, reference: float = 1.0, floor_db: float = 
         TypeError: If ``waveform`` is not a floating-point tensor or ``reference`` not a number.
         ValueError: If ``waveform`` is empty or holds NaN/Inf, or ``reference`` is not positive.
     """
-    check_tensor(waveform, "waveform")
-    reference = check_positive(reference, "reference")
-    if waveform.numel() == 0:
-        raise ValueError("waveform is empty")
-    rms = math.sqrt(float(waveform.detach().to(torch.float64).pow(2).mean()))
-    return _level_db(rms, reference, float(floor_db))
+    return _level_db(waveform, lambda x: x.pow(2).mean().sqrt(), reference, floor_db)
 
 
 def _scaled_numpy(waveform: torch.Tensor, reference: float, name: str) -> np.ndarray:
