@@ -63,15 +63,15 @@ def test_plot_validation():
 def test_spectrogram_explorer_redraws_and_has_a_stable_repr():
     clips = {"noise": torch.randn(8000), "tone": torch.sin(torch.arange(8000) * 0.3).unsqueeze(0)}
     explorer = plot.SpectrogramExplorer(clips, 8000, n_fft=512, hop_length=128, n_mels=40)
-    assert repr(explorer) == "SpectrogramExplorer(clips=['noise', 'tone'], n_fft=512, hop_length=128, n_mels=40)"
+    assert repr(explorer) == "SpectrogramExplorer(clip='noise', n_fft=512, hop_length=128, n_mels=40)"
     assert "40 mel bands" in explorer.figure().axes[0].get_title()
-    explorer.n_mels.value = 0
+    explorer.controls["n_mels"].value = 0
     title = explorer.figure().axes[0].get_title()
     assert "257 bins" in title and "bin 15.6 Hz" in title
-    explorer.clip.value = "tone"
+    explorer.controls["clip"].value = "tone"
     assert explorer.figure().axes[0].get_title().startswith("tone:")
     (shown,) = explorer.output.outputs
-    assert shown["data"]["text/plain"] == "<spectrogram: tone>"
+    assert shown["data"]["text/plain"] == "<SpectrogramExplorer figure>"
     assert shown["data"]["image/png"].startswith("iVBORw0KGgo")  # a PNG, drawn into the widget state
     bundle = explorer._repr_mimebundle_()
     assert bundle["text/plain"].startswith("SpectrogramExplorer(") and "image/png" not in bundle["text/plain"]

@@ -18,7 +18,8 @@ import torch
 from ._validation import check_choice, check_int, check_tensor
 from .spectral import hz_to_mel, mel_spectrogram, mel_to_hz, power_to_db, scale_to_db, stft_magnitude
 
-__all__ = ["STYLE", "use_style", "plot_waveform", "plot_spectrogram", "plot_loss_curves", "SpectrogramExplorer"]
+__all__ = ["STYLE", "use_style", "plot_waveform", "plot_spectrogram", "plot_loss_curves", "FigureExplorer",
+           "SpectrogramExplorer"]
 
 #: Matplotlib settings shared by every figure of the course.
 STYLE = {
@@ -197,11 +198,73 @@ def plot_loss_curves(
     return ax
 
 
-class SpectrogramExplorer:
+class FigureExplorer:
+    """Base class for the course's interactive figures: ipywidgets controls above a matplotlib figure.
+
+    Subclasses create their controls (a dict of name → ipywidget), pass them to ``__init__`` and implement
+    :meth:`figure`, which reads the controls' values and returns a new ``Figure``. The figure is rendered
+    to PNG and written into an ``Output`` widget's state (not captured with ``with output:``: capture
+    depends on the front end, and nbval does not implement it), so the explorer
+
+    - is live in Jupyter and on Colab (every control change redraws),
+    - shows its default figure on the static website (saved widget state), and
+    - has a short, stable ``text/plain`` repr that strict nbval can compare (the default widget repr
+      would embed the PNG).
+
+    Display it as the last expression of a cell. ``.widget`` is the underlying ``ipywidgets.VBox``.
+    """
+
+    #: Controls per row in the layout.
+    CONTROLS_PER_ROW = 2
+
+    def __init__(self, controls: Mapping[str, object]):
+        import ipywidgets as widgets
+
+        self.controls = dict(controls)
+        self.output = widgets.Output()
+        names = list(self.controls)
+        rows = [widgets.HBox([self.controls[n] for n in names[i:i + self.CONTROLS_PER_ROW]])
+                for i in range(0, len(names), self.CONTROLS_PER_ROW)]
+        self.widget = widgets.VBox([*rows, self.output])
+        for control in self.controls.values():
+            control.observe(lambda _change: self.draw(), names="value")
+        self.draw()
+
+    @property
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def figure(self):
+        """Draw the figure for the current control values and return it (implemented by subclasses)."""
+        raise NotImplementedError
+
+    def draw(self) -> None:
+        """Redraw the figure into the widget's output area."""
+        fig = self.figure()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        self.output.outputs = (
+            {"output_type": "display_data", "metadata": {},
+             "data": {"image/png": png, "text/plain": f"<{type(self).__name__} figure>"}},
+        )
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self):
+        settings = ", ".join(f"{name}={value!r}" for name, value in self.values.items())
+        return f"{type(self).__name__}({settings})"
+
+
+class SpectrogramExplorer(FigureExplorer):
     """An interactive spectrogram: pick a clip, ``n_fft``, ``hop_length`` and ``n_mels`` and see the result.
 
-    Built with ipywidgets. Live in Jupyter and Colab; on the static website it shows the figure for its
-    default settings (the saved widget state), so it still teaches something with no Python running.
+    Live in Jupyter and Colab; on the static website it shows the figure for its default settings.
 
     Args:
         clips: name → waveform ``[time]`` or ``[channels, time]``, all at ``sample_rate``.
@@ -209,9 +272,6 @@ class SpectrogramExplorer:
         n_fft: initial FFT size (choices: 128 … 4096, powers of two).
         hop_length: initial hop (choices: 32 … 1024, powers of two).
         n_mels: initial number of mel bands (0 shows the linear-frequency STFT).
-
-    Display it as the last expression of a cell; ``.widget`` is the underlying ``ipywidgets.VBox`` and
-    ``.draw()`` redraws with the current settings.
     """
 
     N_FFT_CHOICES = (128, 256, 512, 1024, 2048, 4096)
@@ -231,22 +291,18 @@ class SpectrogramExplorer:
         check_int(n_mels, "n_mels", minimum=0)
         self.clips = {name: (c if c.dim() == 1 else c.mean(dim=0)) for name, c in clips.items()}
         self.sample_rate = sample_rate
-        self.clip = widgets.Dropdown(options=list(self.clips), description="clip")
-        self.n_fft = widgets.SelectionSlider(options=self.N_FFT_CHOICES, value=n_fft, description="n_fft")
-        self.hop_length = widgets.SelectionSlider(options=self.HOP_CHOICES, value=hop_length, description="hop")
-        self.n_mels = widgets.IntSlider(value=n_mels, min=0, max=256, step=8, description="n_mels",
-                                        continuous_update=False)
-        self.output = widgets.Output()
-        controls = widgets.HBox([self.clip, self.n_fft]), widgets.HBox([self.hop_length, self.n_mels])
-        self.widget = widgets.VBox([*controls, self.output])
-        for control in (self.clip, self.n_fft, self.hop_length, self.n_mels):
-            control.observe(lambda _change: self.draw(), names="value")
-        self.draw()
+        super().__init__({
+            "clip": widgets.Dropdown(options=list(self.clips), description="clip"),
+            "n_fft": widgets.SelectionSlider(options=self.N_FFT_CHOICES, value=n_fft, description="n_fft"),
+            "hop_length": widgets.SelectionSlider(options=self.HOP_CHOICES, value=hop_length, description="hop"),
+            "n_mels": widgets.IntSlider(value=n_mels, min=0, max=256, step=8, description="n_mels",
+                                        continuous_update=False),
+        })
 
     def figure(self):
         """Draw the spectrogram for the current settings into a new figure and return the figure."""
-        waveform = self.clips[self.clip.value]
-        n_fft, hop, n_mels = self.n_fft.value, self.hop_length.value, self.n_mels.value
+        clip, n_fft, hop, n_mels = (self.values[k] for k in ("clip", "n_fft", "hop_length", "n_mels"))
+        waveform = self.clips[clip]
         fig, ax = plt.subplots(figsize=(8.0, 3.2))
         if n_mels == 0:
             spec = stft_magnitude(waveform, n_fft, hop, power=2.0)
@@ -257,32 +313,7 @@ class SpectrogramExplorer:
             plot_spectrogram(spec, self.sample_rate, hop, ax=ax, kind="power", y_axis="mel")
             shape = f"{n_mels} mel bands"
         frame_ms = 1000 * n_fft / self.sample_rate
-        ax.set_title(f"{self.clip.value}: {shape} × {spec.shape[1]} frames, "
+        ax.set_title(f"{clip}: {shape} × {spec.shape[1]} frames, "
                      f"window {frame_ms:.0f} ms, bin {self.sample_rate / n_fft:.1f} Hz")
         fig.tight_layout()
         return fig
-
-    def draw(self) -> None:
-        """Redraw the figure in the widget's output area.
-
-        The PNG is written into the ``Output`` widget's state rather than captured with ``with output:``:
-        capture depends on the front end (nbval, for one, does not implement it), state does not.
-        """
-        fig = self.figure()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        plt.close(fig)
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        self.output.outputs = (
-            {"output_type": "display_data", "metadata": {},
-             "data": {"image/png": png, "text/plain": f"<spectrogram: {self.clip.value}>"}},
-        )
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # short and stable: the default repr embeds the figure's PNG
-        return bundle
-
-    def __repr__(self):
-        return (f"SpectrogramExplorer(clips={list(self.clips)}, n_fft={self.n_fft.value}, "
-                f"hop_length={self.hop_length.value}, n_mels={self.n_mels.value})")

@@ -1,0 +1,32 @@
+"""Self-checks for the exercises: run a learner's function on test inputs and say what is wrong.
+
+Each ``check_*`` function takes your function, calls it on a handful of cases (edge cases included),
+and compares the result with a reference. It prints one line and returns ``True`` when every case
+passes; otherwise it raises :class:`ExerciseCheckError` whose message names the case, what was
+expected, what came back and, where a usual mistake is recognisable, a hint.
+
+Example::
+
+    from audiolosses.exercises import check_hz_to_mel
+
+    def my_hz_to_mel(f):
+        return 2595 * torch.log10(1 + f / 700)
+
+    check_hz_to_mel(my_hz_to_mel)   # prints "check_hz_to_mel: all 4 cases passed"
+
+One module per chapter holds its checks; all are re-exported here.
+"""
+
+from ._core import Case, ExerciseCheckError, run_cases
+from .spectra import check_frame_signal, check_hz_to_mel, check_mel_filterbank, check_scale_to_db
+
+__all__ = [
+    "ExerciseCheckError",
+    "Case",
+    "run_cases",
+    # chapter 1
+    "check_scale_to_db",
+    "check_frame_signal",
+    "check_hz_to_mel",
+    "check_mel_filterbank",
+]
