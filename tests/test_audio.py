@@ -432,3 +432,46 @@ def test_make_examples_rejects_unknown_name(make_examples, tmp_path):
         make_examples.main(["--out", str(tmp_path), "--only", "violin"])
     with pytest.raises(ValueError, match="speech"):
         make_examples.render("violin")
+
+
+# ----------------------------------------------------------------------------- add_noise, low_pass
+
+
+def test_add_noise_reaches_the_exact_snr_per_row():
+    signal = torch.randn(3, 2, 4000, dtype=torch.float64) * torch.tensor([0.01, 0.5, 2.0]).reshape(3, 1, 1)
+    for snr in (-10.0, 0.0, 17.5, 60):
+        noisy = audio.add_noise(signal, snr, generator=torch.Generator().manual_seed(1))
+        noise = (noisy - signal).numpy()
+        measured = 10 * np.log10((signal.numpy() ** 2).mean(-1) / (noise ** 2).mean(-1))
+        np.testing.assert_allclose(measured, snr, atol=1e-9)
+    again = audio.add_noise(signal, 5.0, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(again, audio.add_noise(signal, 5.0, generator=torch.Generator().manual_seed(1)))
+    assert again.dtype == torch.float64 and again.shape == signal.shape
+
+
+def test_low_pass_keeps_the_sines_below_the_cutoff_and_removes_the_others():
+    sample_rate, length = 8000, 8000
+    t = np.arange(length) / sample_rate
+    low, high = np.sin(2 * np.pi * 300 * t), 0.5 * np.sin(2 * np.pi * 2500 * t + 0.3)
+    mixed = torch.tensor(low + high)
+    np.testing.assert_allclose(audio.low_pass(mixed, 1000.0, sample_rate).numpy(), low, atol=1e-9)
+    np.testing.assert_allclose(audio.low_pass(mixed, 4000.0, sample_rate).numpy(), low + high, atol=1e-9)
+    odd = torch.randn(2, 1, 999)
+    assert audio.low_pass(odd, 1000.0, sample_rate).shape == odd.shape
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: audio.add_noise(torch.zeros(2, 100), 10.0), ValueError, "silent row"),
+        (lambda: audio.add_noise(torch.ones(100), "10"), TypeError, "snr_db must be a finite number"),
+        (lambda: audio.add_noise(torch.ones(100), float("inf")), TypeError, "snr_db"),
+        (lambda: audio.add_noise(torch.ones(100, dtype=torch.int16), 10.0), TypeError, "signal must be a floating"),
+        (lambda: audio.low_pass(torch.ones(100), 5000.0, 8000), ValueError, "cutoff_hz must be at most"),
+        (lambda: audio.low_pass(torch.ones(100), 0.0, 8000), ValueError, "cutoff_hz must be a finite number > 0"),
+        (lambda: audio.low_pass(torch.ones(100), 100.0, 8000.0), TypeError, "sample_rate"),
+    ],
+)
+def test_noise_and_filter_validation(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -41,6 +41,15 @@ def test_plot_spectrogram_linear_and_mel_axes():
     assert labels == sorted(labels) and labels[-1] < 4000
 
 
+def test_plot_spectrogram_value_range_and_colour_map():
+    relative = torch.linspace(-40, 40, 64).reshape(8, 8)
+    ax = plot.plot_spectrogram(relative, 8000, 64, kind="db", value_range=(-25, 25), cmap="RdBu_r")
+    assert ax.get_images()[0].get_clim() == (-25.0, 25.0)
+    assert ax.get_images()[0].get_cmap().name == "RdBu_r"
+    with pytest.raises(ValueError, match="value_range must be"):
+        plot.plot_spectrogram(relative, 8000, 64, kind="db", value_range=(5, 5))
+
+
 def test_plot_loss_curves():
     ax = plot.plot_loss_curves({"mse": [3, 2, 1], "l1": [2, 1, 0.5]}, log_y=True)
     assert [line.get_label() for line in ax.get_lines()] == ["mse", "l1"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import math
+from numbers import Real
 from pathlib import Path
 from typing import Mapping
 
@@ -42,6 +43,8 @@ __all__ = [
     "example_path",
     "load_example",
     "resample",
+    "add_noise",
+    "low_pass",
     "save_wav",
     "peak_db",
     "rms_db",
@@ -148,6 +151,65 @@ def resample(waveform: torch.Tensor, orig_sample_rate: int, new_sample_rate: int
     if orig_sample_rate == new_sample_rate:
         return waveform
     return AF.resample(waveform, orig_sample_rate, new_sample_rate)
+
+
+def add_noise(signal: torch.Tensor, snr_db: float, *, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Add white Gaussian noise at an exact signal-to-noise ratio.
+
+    The noise of each signal (each row along the last axis) is scaled so that
+    ``10·log10(mean(signal²) / mean(noise²))`` equals ``snr_db`` for the noise actually drawn.
+
+    Args:
+        signal: Float tensor shaped ``[..., time]`` (not silent: the SNR of silence is undefined).
+        snr_db: Wanted SNR in dB (any real number; lower is noisier).
+        generator: Optional ``torch.Generator`` for reproducible noise (CPU signals).
+
+    Returns:
+        torch.Tensor: ``signal + noise``, same shape, dtype and device.
+
+    Raises:
+        TypeError: If ``signal`` is not a floating-point tensor or ``snr_db`` is not a number.
+        ValueError: If ``signal`` holds NaN/Inf, or a row of it is silent.
+    """
+    check_tensor(signal, "signal", min_ndim=1)
+    if isinstance(snr_db, bool) or not isinstance(snr_db, Real) or not math.isfinite(snr_db):
+        raise TypeError(f"snr_db must be a finite number, got {snr_db!r}")
+    signal_power = signal.pow(2).mean(dim=-1, keepdim=True)
+    if bool((signal_power == 0).any()):
+        raise ValueError("signal has a silent row (all zeros): the SNR of silence is undefined")
+    noise = torch.randn(signal.shape, generator=generator, dtype=signal.dtype, device=signal.device)
+    noise_power = noise.pow(2).mean(dim=-1, keepdim=True)
+    return signal + noise * (signal_power / noise_power / 10.0 ** (snr_db / 10.0)).sqrt()
+
+
+def low_pass(signal: torch.Tensor, cutoff_hz: float, sample_rate: int) -> torch.Tensor:
+    """An ideal (brick-wall), zero-phase low-pass filter: remove every frequency above ``cutoff_hz``.
+
+    Applied to the whole signal with one FFT: the DFT bins above the cut-off are set to zero. Ideal
+    filters ring (a sinc in time); that is fine for measuring what a metric does when a band disappears.
+
+    Args:
+        signal: Float tensor shaped ``[..., time]``.
+        cutoff_hz: Highest frequency kept, in Hz, ``0 < cutoff_hz <= sample_rate / 2``.
+        sample_rate: Sample rate of ``signal`` in Hz.
+
+    Returns:
+        torch.Tensor: The filtered signal, same shape, dtype and device.
+
+    Raises:
+        TypeError: If ``signal`` is not a floating-point tensor or ``sample_rate`` is not an int.
+        ValueError: If ``signal`` holds NaN/Inf or ``cutoff_hz`` is outside ``(0, sample_rate / 2]``.
+    """
+    check_tensor(signal, "signal", min_ndim=1)
+    check_sample_rate(sample_rate)
+    check_positive(cutoff_hz, "cutoff_hz")
+    if cutoff_hz > sample_rate / 2:
+        raise ValueError(f"cutoff_hz must be at most sample_rate / 2 = {sample_rate / 2:g} Hz, got {cutoff_hz:g}")
+    length = signal.shape[-1]
+    spectrum = torch.fft.rfft(signal)
+    frequencies = torch.fft.rfftfreq(length, d=1.0 / sample_rate, device=signal.device)
+    spectrum = spectrum * (frequencies <= cutoff_hz).to(signal.dtype)
+    return torch.fft.irfft(spectrum, n=length)
 
 
 def _as_channels_time(waveform: torch.Tensor, name: str, max_channels: int | None = None) -> torch.Tensor:

@@ -96,6 +96,8 @@ def plot_spectrogram(
     dynamic_range_db: float | None = 80.0,
     title: str | None = None,
     colorbar: bool = True,
+    value_range: tuple[float, float] | None = None,
+    cmap: str | None = None,
 ):
     """Show a spectrogram in dB.
 
@@ -112,6 +114,10 @@ def plot_spectrogram(
         dynamic_range_db: colour range shown below the maximum (default 80 dB; ``None``: full range).
         title: axes title.
         colorbar: add a colour bar labelled in dB.
+        value_range: ``(low, high)`` colour limits in dB; overrides ``dynamic_range_db`` (e.g. ``(-25, 25)``
+            for a relative level).
+        cmap: a matplotlib colour map name (default: the style's, ``magma`` under :func:`use_style`);
+            a diverging map such as ``"RdBu_r"`` suits values centred on 0 dB.
 
     Returns:
         The ``Axes``.
@@ -131,6 +137,10 @@ def plot_spectrogram(
     duration = n_frames * hop_length / sample_rate
     vmax = float(spec.max())
     vmin = vmax - dynamic_range_db if dynamic_range_db is not None else float(spec.min())
+    if value_range is not None:
+        vmin, vmax = (float(v) for v in value_range)
+        if not vmin < vmax:
+            raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}")
     if y_axis == "linear":
         extent = (0.0, duration, 0.0, sample_rate / 2)
         ylabel = "frequency (Hz)"
@@ -138,7 +148,7 @@ def plot_spectrogram(
         extent = (0.0, duration, -0.5, n_rows - 0.5)
         ylabel = "mel band (centre Hz)"
     image = ax.imshow(spec.numpy(), origin="lower", aspect="auto", extent=extent, vmin=vmin, vmax=vmax,
-                      interpolation="nearest")
+                      interpolation="nearest", cmap=cmap)
     if y_axis == "mel":
         f_max = sample_rate / 2 if f_max is None else f_max
         mel_lo, mel_hi = float(hz_to_mel(f_min, mel_scale)), float(hz_to_mel(f_max, mel_scale))

@@ -18,6 +18,7 @@ One module per chapter holds its checks; all are re-exported here.
 """
 
 from ._core import Case, ExerciseCheckError, run_cases
+from .rvm import check_aggregate_bands, check_per_item_rvm, check_predicted_gain_rvm
 from .spectra import check_frame_signal, check_hz_to_mel, check_mel_filterbank, check_scale_to_db
 
 __all__ = [
@@ -29,4 +30,8 @@ __all__ = [
     "check_frame_signal",
     "check_hz_to_mel",
     "check_mel_filterbank",
+    # chapter 2
+    "check_aggregate_bands",
+    "check_predicted_gain_rvm",
+    "check_per_item_rvm",
 ]
