@@ -1,0 +1,76 @@
+"""Chapter 5's self-checks accept right answers and reject usual mistakes with a helpful hint."""
+
+import pytest
+import torch
+
+from audiolosses import component
+from audiolosses.exercises import ExerciseCheckError
+from audiolosses.exercises import component as component_exercises
+
+
+def two_component(mask, target, residual, alpha):
+    speech = ((mask * target - target) ** 2).sum()
+    noise = ((mask * residual) ** 2).sum()
+    return ((1 - alpha) * speech + alpha * noise) / mask.numel()
+
+
+def test_correct_answers_pass(capsys):
+    assert component_exercises.check_two_component_loss(two_component)
+    assert component_exercises.check_two_component_loss(lambda m, s, r, a: component.component_loss(m, s, r, a, None))
+    assert component_exercises.check_parametric_wiener_mask(
+        lambda s, r, a: (1 - a) * s**2 / ((1 - a) * s**2 + a * r**2))
+    assert component_exercises.check_parametric_wiener_mask(lambda s, r, a: component.parametric_wiener_mask(s, r, a))
+    assert component_exercises.check_noise_quality(
+        lambda m, r, eps: component.loss_components(m, torch.ones_like(m), r, eps=eps)["noise_quality"])
+
+    def plus_eps(mask, residual, eps):
+        def unit(x):
+            return x / (x.flatten(1).norm(dim=1).reshape(-1, *[1] * (x.dim() - 1)) + eps)
+        return (unit(mask * residual) - unit(residual)).pow(2).flatten(1).sum(1)
+
+    assert component_exercises.check_noise_quality(plus_eps)
+    out = capsys.readouterr().out
+    assert "check_two_component_loss: all 4 cases passed" in out
+    assert "check_noise_quality: all 3 cases passed" in out
+
+
+def test_two_component_mistakes_are_named():
+    with pytest.raises(ExerciseCheckError, match="divide the weighted sum by n"):
+        component_exercises.check_two_component_loss(lambda m, s, r, a: two_component(m, s, r, a) * m.numel())
+    with pytest.raises(ExerciseCheckError, match="weights are swapped"):
+        component_exercises.check_two_component_loss(lambda m, s, r, a: two_component(m, s, r, 1 - a))
+    with pytest.raises(ExerciseCheckError, match="target's magnitude is part of it"):
+        component_exercises.check_two_component_loss(
+            lambda m, s, r, a: ((1 - a) * ((m - 1) ** 2).sum() + a * ((m * r) ** 2).sum()) / m.numel())
+    with pytest.raises(ExerciseCheckError, match="weighted by 1 - alpha"):
+        component_exercises.check_two_component_loss(
+            lambda m, s, r, a: (((m * s - s) ** 2).sum() + a * ((m * r) ** 2).sum()) / m.numel())
+
+
+def test_wiener_mistakes_are_named():
+    with pytest.raises(ExerciseCheckError, match="weights are swapped"):
+        component_exercises.check_parametric_wiener_mask(lambda s, r, a: a * s**2 / (a * s**2 + (1 - a) * r**2))
+    with pytest.raises(ExerciseCheckError, match="square the magnitudes"):
+        component_exercises.check_parametric_wiener_mask(lambda s, r, a: (1 - a) * s / ((1 - a) * s + a * r))
+    with pytest.raises(ExerciseCheckError, match="ordinary Wiener gain"):
+        component_exercises.check_parametric_wiener_mask(lambda s, r, a: s**2 / (s**2 + r**2))
+
+
+def test_noise_quality_mistakes_are_named():
+    def whole_batch(mask, residual, eps):
+        filtered = mask * residual
+        return (filtered / filtered.norm() - residual / residual.norm()).pow(2).flatten(1).sum(1)
+
+    def no_eps(mask, residual, eps):
+        def unit(x):
+            return x / x.flatten(1).norm(dim=1).reshape(-1, *[1] * (x.dim() - 1))
+        return (unit(mask * residual) - unit(residual)).pow(2).flatten(1).sum(1)
+
+    with pytest.raises(ExerciseCheckError, match="its own norm"):
+        component_exercises.check_noise_quality(whole_batch)
+    with pytest.raises(ExerciseCheckError, match="add eps"):
+        component_exercises.check_noise_quality(no_eps)
+    with pytest.raises(ExerciseCheckError, match="unit norm before subtracting"):
+        component_exercises.check_noise_quality(lambda m, r, eps: (m * r - r).pow(2).flatten(1).sum(1))
+    with pytest.raises(ExerciseCheckError, match=r"expected shape \(3,\), got \(\)"):
+        component_exercises.check_noise_quality(lambda m, r, eps: (m * r - r).pow(2).sum())
