@@ -1,0 +1,270 @@
+"""audiolosses.kl against independent computations: torch.distributions, scipy Monte Carlo, analytic gradients."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+from torch.distributions import Normal, kl_divergence
+
+from audiolosses import kl
+
+SHAPES = [(6,), (4, 8), (3, 2, 5), (16, 512, 3, 1)]
+DTYPES = [torch.float32, torch.float64]
+
+
+def _random_posterior(shape, dtype, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    mu = torch.randn(shape, generator=generator, dtype=dtype) * 1.5
+    sigma = torch.rand(shape, generator=generator, dtype=dtype) * 2.0 + 0.05
+    return mu, sigma
+
+
+def _reference(mu, sigma, reduction):
+    """torch.distributions' elementwise KL, reduced by hand."""
+    elementwise = kl_divergence(Normal(mu, sigma), Normal(torch.zeros_like(mu), torch.ones_like(sigma)))
+    if reduction == "none":
+        return elementwise
+    if reduction == "sum":
+        return elementwise.sum()
+    if reduction == "mean":
+        return elementwise.mean()
+    per_item = elementwise.reshape(elementwise.shape[0], -1).sum(dim=1)
+    return per_item.mean()
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("reduction", kl.REDUCTIONS)
+def test_kl_div_loss_matches_torch_distributions(shape, dtype, reduction):
+    mu, sigma = _random_posterior(shape, dtype)
+    ours = kl.kl_div_loss(mu, sigma, reduction)
+    expected = _reference(mu, sigma, reduction)
+    assert ours.dtype == dtype and ours.shape == expected.shape
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-12
+    torch.testing.assert_close(ours, expected, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("reduction", kl.REDUCTIONS)
+def test_kl_div_loss_logvar_matches_torch_distributions(shape, dtype, reduction):
+    mu, sigma = _random_posterior(shape, dtype, seed=1)
+    logvar = 2.0 * torch.log(sigma)
+    ours = kl.kl_div_loss_logvar(mu, logvar, reduction)
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-12
+    torch.testing.assert_close(ours, _reference(mu, sigma, reduction), rtol=tolerance, atol=tolerance)
+
+
+def test_reductions_differ_by_latent_and_batch_size():
+    mu, sigma = _random_posterior((5, 12), torch.float64)
+    mean = kl.kl_div_loss(mu, sigma, "mean")
+    torch.testing.assert_close(kl.kl_div_loss(mu, sigma, "batchmean"), 12 * mean)
+    torch.testing.assert_close(kl.kl_div_loss(mu, sigma, "sum"), 60 * mean)
+
+
+def test_numpy_formula_and_known_values():
+    mu = np.array([[0.0, 1.0, -2.0], [0.5, 0.0, 3.0]])
+    sigma = np.array([[1.0, 1.0, 0.5], [2.0, 0.1, 1.0]])
+    # KL(N(m, s²) || N(0, 1)) = log(1/s) + (s² + m²)/2 − 1/2, written the textbook way
+    expected = np.log(1.0 / sigma) + (sigma**2 + mu**2) / 2.0 - 0.5
+    ours = kl.kl_div_loss(torch.from_numpy(mu), torch.from_numpy(sigma), "none").numpy()
+    np.testing.assert_allclose(ours, expected, rtol=1e-12)
+    assert ours[0, 0] == 0.0  # the prior itself
+    np.testing.assert_allclose(ours[0, 1], 0.5)  # a unit shift costs ½ nat
+
+
+def test_kl_matches_a_scipy_monte_carlo_estimate():
+    mu, sigma = 0.7, 0.4
+    rng = np.random.default_rng(0)
+    z = rng.normal(mu, sigma, size=400_000)
+    log_ratio = stats.norm.logpdf(z, mu, sigma) - stats.norm.logpdf(z, 0.0, 1.0)
+    estimate, standard_error = log_ratio.mean(), log_ratio.std() / math.sqrt(len(z))
+    exact = kl.kl_div_loss(torch.tensor([mu], dtype=torch.float64), torch.tensor([sigma], dtype=torch.float64)).item()
+    assert abs(estimate - exact) < 4 * standard_error
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_gradients_match_the_analytic_derivatives(dtype):
+    mu, sigma = _random_posterior((4, 6), dtype, seed=2)
+    mu.requires_grad_(True)
+    sigma.requires_grad_(True)
+    kl.kl_div_loss(mu, sigma, "sum").backward()
+    torch.testing.assert_close(mu.grad, mu.detach())
+    torch.testing.assert_close(sigma.grad, sigma.detach() - 1.0 / sigma.detach())
+
+    logvar = (2.0 * torch.log(sigma.detach())).requires_grad_(True)
+    mu2 = mu.detach().clone().requires_grad_(True)
+    kl.kl_div_loss_logvar(mu2, logvar, "sum").backward()
+    torch.testing.assert_close(logvar.grad, 0.5 * (logvar.detach().exp() - 1.0))
+    torch.testing.assert_close(mu2.grad, mu.detach())
+
+
+def test_logvar_gradient_is_bounded_where_sigma_gradient_explodes():
+    sigma = torch.tensor([1e-6, 1e-3, 1.0], dtype=torch.float64, requires_grad=True)
+    kl.kl_div_loss(torch.zeros(3, dtype=torch.float64), sigma, "sum").backward()
+    assert sigma.grad[0] < -1e5
+    logvar = (2.0 * torch.log(sigma.detach())).requires_grad_(True)
+    kl.kl_div_loss_logvar(torch.zeros(3, dtype=torch.float64), logvar, "sum").backward()
+    assert bool((logvar.grad >= -0.5).all()) and bool(torch.isfinite(logvar.grad).all())
+
+
+def test_tiny_sigma_stays_finite_in_float32():
+    sigma = torch.tensor([1e-23, 1.0], requires_grad=True)
+    assert sigma.detach().pow(2)[0] == 0  # σ² underflows, so ln σ² would be −inf
+    loss = kl.kl_div_loss(torch.zeros(2), sigma, "sum")
+    loss.backward()
+    assert torch.isfinite(loss) and bool(torch.isfinite(sigma.grad).all())
+    expected = -math.log(1e-23) - 0.5  # ½(σ² − ln σ² − 1) with σ² ≈ 0
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_module_matches_functions():
+    mu, sigma = _random_posterior((3, 4), torch.float64)
+    for reduction in kl.REDUCTIONS:
+        torch.testing.assert_close(kl.GaussianKLDivLoss(reduction)(mu, sigma), _reference(mu, sigma, reduction))
+        module = kl.GaussianKLDivLoss(reduction, parameterization="logvar")
+        torch.testing.assert_close(module(mu, 2 * sigma.log()), _reference(mu, sigma, reduction))
+    assert "batchmean" in repr(kl.GaussianKLDivLoss("batchmean"))
+    with pytest.raises(ValueError, match="parameterization"):
+        kl.GaussianKLDivLoss(parameterization="variance")
+    with pytest.raises(ValueError, match="reduction"):
+        kl.GaussianKLDivLoss(reduction="batchsum")
+
+
+@pytest.mark.parametrize(
+    "mu, sigma, error, pattern",
+    [
+        (torch.zeros(2, 3), torch.zeros(2, 3), ValueError, "sigma must be > 0"),
+        (torch.zeros(2, 3), -torch.ones(2, 3), ValueError, "sigma must be > 0"),
+        (torch.full((2, 3), float("nan")), torch.ones(2, 3), ValueError, "mu contains NaN"),
+        (torch.zeros(2, 3), torch.full((2, 3), float("inf")), ValueError, "sigma contains NaN or Inf"),
+        (torch.zeros(2, 3, dtype=torch.int64), torch.ones(2, 3), TypeError, "mu must be a floating-point"),
+        (torch.zeros(2, 3), torch.ones(3, 2), ValueError, "mu and sigma must have the same shape"),
+        (torch.zeros(2, 3), torch.ones(2, 3, dtype=torch.float64), TypeError, "same dtype"),
+        (torch.tensor(0.0), torch.tensor(1.0), ValueError, "mu must have at least 1 dimensions"),
+        (torch.zeros(0, 3), torch.ones(0, 3), ValueError, "must not be empty"),
+        ([0.0, 1.0], torch.ones(2), TypeError, "mu must be a torch.Tensor"),
+    ],
+)
+def test_kl_div_loss_rejects_bad_inputs(mu, sigma, error, pattern):
+    with pytest.raises(error, match=pattern):
+        kl.kl_div_loss(mu, sigma)
+
+
+def test_kl_div_loss_logvar_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="logvar contains NaN"):
+        kl.kl_div_loss_logvar(torch.zeros(2, 3), torch.full((2, 3), float("-inf")))
+    with pytest.raises(ValueError, match="mu and logvar must have the same shape"):
+        kl.kl_div_loss_logvar(torch.zeros(2, 3), torch.zeros(2, 4))
+    with pytest.raises(ValueError, match="reduction"):
+        kl.kl_div_loss_logvar(torch.zeros(2, 3), torch.zeros(2, 3), reduction="batchsum")
+    with pytest.raises(TypeError, match="logvar must be a floating-point"):
+        kl.kl_div_loss_logvar(torch.zeros(2, 3), torch.zeros(2, 3, dtype=torch.int32))
+    # negative log-variances are fine: no positivity constraint
+    assert torch.isfinite(kl.kl_div_loss_logvar(torch.zeros(2, 3), torch.full((2, 3), -30.0)))
+
+
+def test_reparameterize_has_the_right_moments_and_gradients():
+    mu = torch.full((200_000,), 0.3, dtype=torch.float64, requires_grad=True)
+    logvar = torch.full((200_000,), math.log(0.25), dtype=torch.float64, requires_grad=True)
+    z = kl.reparameterize(mu, logvar, generator=torch.Generator().manual_seed(0))
+    assert z.mean().item() == pytest.approx(0.3, abs=0.005)
+    assert z.std().item() == pytest.approx(0.5, abs=0.005)
+    z.sum().backward()
+    assert torch.equal(mu.grad, torch.ones_like(mu))
+    again = kl.reparameterize(mu.detach(), logvar.detach(), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(again, z.detach())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_runs_on_gpu():
+    mu, sigma = _random_posterior((4, 8), torch.float32)
+    expected = _reference(mu, sigma, "batchmean")
+    ours = kl.kl_div_loss(mu.cuda(), sigma.cuda(), "batchmean")
+    torch.testing.assert_close(ours.cpu(), expected)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The chapter's VAE experiment
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models train faster on one thread than on a shared, busy CPU's several."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def frames_and_labels():
+    return kl.log_mel_frames(("speech", "drums"), n_mels=16)
+
+
+def test_log_mel_frames_are_standardised(frames_and_labels):
+    frames, labels = frames_and_labels
+    assert frames.dtype == torch.float32 and frames.shape[1] == 16 and labels.shape == (frames.shape[0],)
+    assert set(labels.tolist()) == {0, 1}
+    torch.testing.assert_close(frames.mean(dim=0), torch.zeros(16), atol=1e-4, rtol=0)
+    torch.testing.assert_close(frames.std(dim=0), torch.ones(16), atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match="names"):
+        kl.log_mel_frames(())
+    with pytest.raises(ValueError, match="floor_db"):
+        kl.log_mel_frames(("speech",), floor_db=10.0)
+
+
+@pytest.mark.parametrize("parameterization", kl.PARAMETERIZATIONS)
+def test_vae_shapes_and_logvar_consistency(parameterization):
+    model = kl.MelFrameVAE(10, latent_dim=3, hidden=8, parameterization=parameterization)
+    x = torch.randn(5, 10)
+    reconstruction, mu, spread, logvar = model(x, torch.Generator().manual_seed(0))
+    assert reconstruction.shape == (5, 10) and mu.shape == spread.shape == logvar.shape == (5, 3)
+    sigma = spread if parameterization == "sigma" else torch.exp(0.5 * spread)
+    torch.testing.assert_close(logvar, 2 * torch.log(sigma))
+
+
+def test_train_vae_is_repeatable_and_beta_trades_kl_for_reconstruction(frames_and_labels, one_thread):
+    frames, _ = frames_and_labels
+    free = kl.train_vae(frames, 0.0, latent_dim=4, hidden=16, steps=150)
+    again = kl.train_vae(frames, 0.0, latent_dim=4, hidden=16, steps=150)
+    assert free.reconstruction == again.reconstruction and free.kl == again.kl
+    collapsed = kl.train_vae(frames, 30.0, latent_dim=4, hidden=16, steps=150)
+    assert collapsed.final_kl < 0.1 * free.final_kl
+    assert collapsed.final_reconstruction > free.final_reconstruction
+    assert collapsed.active_dims < free.active_dims
+    # the per-dimension KL sums to the reported total, recomputed with torch.distributions
+    with torch.no_grad():
+        mu, _, logvar = free.model.encode(frames)
+        expected = kl_divergence(Normal(mu, torch.exp(0.5 * logvar)), Normal(0.0, 1.0)).sum(dim=1).mean()
+    assert free.final_kl == pytest.approx(expected.item(), rel=1e-5)
+    assert len(free.reconstruction) == 150 and not free.diverged
+
+
+def test_train_vae_rejects_bad_arguments(frames_and_labels):
+    frames, _ = frames_and_labels
+    with pytest.raises(ValueError, match="beta"):
+        kl.train_vae(frames, -1.0)
+    with pytest.raises(ValueError, match="frames must be 2-D"):
+        kl.train_vae(frames[0])
+    with pytest.raises(ValueError, match="reduction"):
+        kl.train_vae(frames, reduction="sum")
+    with pytest.raises(ValueError, match="parameterization"):
+        kl.train_vae(frames, parameterization="variance")
+
+
+def test_vae_explorer_draws_and_validates(frames_and_labels, one_thread):
+    frames, labels = frames_and_labels
+    explorer = kl.VAEExplorer(frames, labels, ["speech", "drums"], beta=1.0, steps=5)
+    assert repr(explorer) == "VAEExplorer(beta=1.0, parameterization='logvar')"
+    assert "image/png" in explorer.output.outputs[0]["data"]
+    trained = kl.train_vae(frames, 0.1, steps=5)
+    reused = kl.VAEExplorer(frames, labels, ["speech", "drums"], beta=0.1, steps=5, trained={0.1: trained})
+    assert reused._results[(0.1, "logvar")] is trained
+    with pytest.raises(ValueError, match="beta"):
+        kl.VAEExplorer(frames, labels, ["speech", "drums"], beta=2.0)
+    with pytest.raises(ValueError, match="labels"):
+        kl.VAEExplorer(frames, labels[:-1], ["speech", "drums"])
