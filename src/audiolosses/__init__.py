@@ -11,10 +11,29 @@ base:
 Chapters:
 
 - :mod:`audiolosses.rvm`: Relative Volume Mel (chapter 2).
+- :mod:`audiolosses.hifigan`: HiFi-GAN's adversarial, feature-matching and mel losses (chapter 3).
+- :mod:`audiolosses.perceptual`: a Bark-spaced filter-bank perceptual loss (chapter 4), and
+  :mod:`audiolosses.experiments.overfit`, the experiment that trains a tiny generator with it.
+- :mod:`audiolosses.component`: the 2- and 3-component losses for mask-based enhancement (chapter 5).
+- :mod:`audiolosses.kl`: the Gaussian KL divergence loss of a VAE (chapter 6).
 """
 
-from . import audio, exercises, plot, rvm, spectral
+from . import audio, component, exercises, experiments, hifigan, kl, perceptual, plot, rvm, spectral
 from .audio import load_example, play, play_side_by_side
+from .component import ComponentLoss, component_loss
+from .hifigan import (
+    DiscriminatorLoss,
+    FeatureLoss,
+    GeneratorLoss,
+    GeneratorObjective,
+    MelLoss,
+    discriminator_loss,
+    feature_loss,
+    generator_loss,
+    mel_loss,
+)
+from .kl import GaussianKLDivLoss, kl_div_loss, kl_div_loss_logvar
+from .perceptual import PerceptualLoss, perceptual_loss
 from .rvm import RelativeVolumeMel, RelativeVolumeMelLoss
 from .spectral import db_to_scale, mel_filter_bank, mel_spectrogram, scale_to_db, stft_magnitude
 
@@ -25,6 +44,11 @@ __all__ = [
     "exercises",
     "plot",
     "rvm",
+    "hifigan",
+    "perceptual",
+    "experiments",
+    "component",
+    "kl",
     "spectral",
     "load_example",
     "play",
@@ -36,4 +60,20 @@ __all__ = [
     "stft_magnitude",
     "RelativeVolumeMel",
     "RelativeVolumeMelLoss",
+    "discriminator_loss",
+    "generator_loss",
+    "feature_loss",
+    "mel_loss",
+    "DiscriminatorLoss",
+    "GeneratorLoss",
+    "FeatureLoss",
+    "MelLoss",
+    "GeneratorObjective",
+    "perceptual_loss",
+    "PerceptualLoss",
+    "component_loss",
+    "ComponentLoss",
+    "kl_div_loss",
+    "kl_div_loss_logvar",
+    "GaussianKLDivLoss",
 ]

@@ -18,6 +18,10 @@ One module per chapter holds its checks; all are re-exported here.
 """
 
 from ._core import Case, ExerciseCheckError, run_cases
+from .component import check_noise_quality, check_parametric_wiener_mask, check_two_component_loss
+from .hifigan import check_discriminator_loss, check_feature_loss, check_hifigan_mel
+from .kl import check_kl_batchmean, check_kl_standard_normal, check_kl_two_gaussians, check_reparameterize
+from .perceptual import check_bark_centres, check_erb, check_negative_cosine, check_rectified_log
 from .rvm import check_aggregate_bands, check_per_item_rvm, check_predicted_gain_rvm
 from .spectra import check_frame_signal, check_hz_to_mel, check_mel_filterbank, check_scale_to_db
 
@@ -34,4 +38,22 @@ __all__ = [
     "check_aggregate_bands",
     "check_predicted_gain_rvm",
     "check_per_item_rvm",
+    # chapter 3
+    "check_discriminator_loss",
+    "check_feature_loss",
+    "check_hifigan_mel",
+    # chapter 4
+    "check_erb",
+    "check_bark_centres",
+    "check_rectified_log",
+    "check_negative_cosine",
+    # chapter 5
+    "check_two_component_loss",
+    "check_parametric_wiener_mask",
+    "check_noise_quality",
+    # chapter 6
+    "check_kl_standard_normal",
+    "check_kl_batchmean",
+    "check_kl_two_gaussians",
+    "check_reparameterize",
 ]
