@@ -24,6 +24,19 @@ __all__ = [
 ]
 
 
+def _all_finite(x: torch.Tensor) -> bool:
+    """Whether every element is finite, in one reduction for the usual case.
+
+    A NaN or an infinity anywhere makes the sum NaN or infinite, so a finite sum proves every element finite
+    (one pass, no boolean copy). Only a non-finite sum (bad values, or an overflow of huge finite ones) needs
+    the exact element-wise test.
+    """
+    with torch.no_grad():
+        if bool(torch.isfinite(x.sum())):
+            return True
+        return bool(torch.isfinite(x).all())
+
+
 def check_tensor(
     x,
     name: str,
@@ -48,7 +61,7 @@ def check_tensor(
             raise ValueError(f"{name} must be {shapes}, got shape {tuple(x.shape)}")
     if min_ndim is not None and x.dim() < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimensions, got shape {tuple(x.shape)}")
-    if finite and x.numel() > 0 and not bool(torch.isfinite(x).all()):
+    if finite and x.numel() > 0 and not _all_finite(x):
         raise ValueError(f"{name} contains NaN or Inf values")
     return x
 

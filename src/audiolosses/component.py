@@ -119,12 +119,14 @@ def _check_loss_inputs(mask, target, residual, allow_unbounded_mask: bool) -> No
     check_same_shape(mask, residual, "mask", "residual")
     if mask.numel() == 0:
         raise ValueError(f"mask is empty: shape {tuple(mask.shape)}")
-    if not allow_unbounded_mask and bool(((mask < 0) | (mask > 1)).any()):
-        raise ValueError(
-            f"mask must lie in [0, 1] (a gain per bin), got values in [{float(mask.min()):.4g}, "
-            f"{float(mask.max()):.4g}]; pass allow_unbounded_mask=True for masks that may amplify"
-        )
-    if bool((target < 0).any()):
+    if not allow_unbounded_mask:
+        low, high = (float(v) for v in mask.detach().aminmax())
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"mask must lie in [0, 1] (a gain per bin), got values in [{low:.4g}, {high:.4g}]; "
+                f"pass allow_unbounded_mask=True for masks that may amplify"
+            )
+    if float(target.detach().min()) < 0:
         raise ValueError("target must be a magnitude (>= 0 everywhere); got negative values")
 
 

@@ -26,6 +26,8 @@ Notebook: book/02_relative_volume_mel.ipynb
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -41,7 +43,7 @@ from ._validation import (
 )
 from .audio import add_noise, low_pass
 from .plot import FigureExplorer, plot_spectrogram
-from .spectral import db_to_scale, mel_spectrogram, scale_to_db
+from .spectral import _mel_spectrogram, db_to_scale
 
 __all__ = [
     "relative_volume_mel",
@@ -91,7 +93,14 @@ def _gain(ground_truth: torch.Tensor, max_initial_gain: float, per_item: bool) -
 
 
 def _mel(x, sample_rate, n_mels, n_fft, hop_length):
-    return mel_spectrogram(x, sample_rate, n_fft, hop_length, n_mels=n_mels, power=2.0, normalized=True)
+    """torchaudio's ``MelSpectrogram(power=2, normalized=True)`` (as audiocraft), on inputs checked by the caller."""
+    return _mel_spectrogram(x, sample_rate, n_fft, hop_length, n_fft, n_mels, 0.0, sample_rate / 2, 2.0, True, True,
+                            "reflect", None, "htk")
+
+
+def _db(amplitude: torch.Tensor, floor_db: float) -> torch.Tensor:
+    """:func:`~audiolosses.spectral.scale_to_db` (the same operations) for tensors already checked finite."""
+    return 20.0 * torch.log10(amplitude.abs().clamp_min(10.0 ** (floor_db / 20.0)))
 
 
 def relative_db_map(
@@ -113,12 +122,26 @@ def relative_db_map(
     Same arguments as :func:`relative_volume_mel`. Returns ``[*, n_mels, frames]`` for inputs ``[*, time]``.
     """
     _check_inputs(estimate, ground_truth, n_fft, n_mels, 1, min_relative_volume, max_relative_volume)
+    _check_settings(sample_rate, hop_length, min_activity_volume)
+    return _relative_db(estimate, ground_truth, sample_rate, n_mels, n_fft, hop_length, min_relative_volume,
+                        max_relative_volume, max_initial_gain, min_activity_volume, per_item)
+
+
+def _check_settings(sample_rate, hop_length, min_activity_volume) -> None:
     check_sample_rate(sample_rate)
+    check_int(hop_length, "hop_length", minimum=1)
+    if not math.isfinite(float(min_activity_volume)):
+        raise ValueError(f"min_activity_volume must be a finite number of dB, got {min_activity_volume}")
+
+
+def _relative_db(estimate, ground_truth, sample_rate, n_mels, n_fft, hop_length, min_relative_volume,
+                 max_relative_volume, max_initial_gain, min_activity_volume, per_item) -> torch.Tensor:
+    """:func:`relative_db_map` on checked inputs (both signals were checked finite once, by the caller)."""
     gain = _gain(ground_truth, max_initial_gain, per_item)
     z_gt = _mel(ground_truth / gain, sample_rate, n_mels, n_fft, hop_length).sqrt()
     z_est = _mel(estimate / gain, sample_rate, n_mels, n_fft, hop_length).sqrt()
-    ref_db = scale_to_db(z_gt, min_activity_volume)
-    delta_db = scale_to_db((z_gt - z_est).abs(), DELTA_FLOOR_DB)
+    ref_db = _db(z_gt, float(min_activity_volume))
+    delta_db = _db((z_gt - z_est).abs(), DELTA_FLOOR_DB)
     return (delta_db - ref_db).clamp(min_relative_volume, max_relative_volume)
 
 
@@ -180,11 +203,9 @@ def relative_volume_mel(
     """
     _check_inputs(estimate, ground_truth, n_fft, n_mels, num_aggregated_bands, min_relative_volume,
                   max_relative_volume)
-    relative_db = relative_db_map(
-        estimate, ground_truth, sample_rate=sample_rate, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length,
-        min_relative_volume=min_relative_volume, max_relative_volume=max_relative_volume,
-        max_initial_gain=max_initial_gain, min_activity_volume=min_activity_volume, per_item=per_item,
-    )
+    _check_settings(sample_rate, hop_length, min_activity_volume)
+    relative_db = _relative_db(estimate, ground_truth, sample_rate, n_mels, n_fft, hop_length, min_relative_volume,
+                               max_relative_volume, max_initial_gain, min_activity_volume, per_item)
     return _aggregate(relative_db, num_aggregated_bands, per_item)
 
 
@@ -296,7 +317,7 @@ def relative_volume_mel_loss(
         ValueError: as :func:`relative_volume_mel`, plus ``eps <= 0`` or an unknown ``reduction``.
     """
     _check_inputs(estimate, ground_truth, n_fft, n_mels, 1, min_relative_volume, max_relative_volume)
-    check_sample_rate(sample_rate)
+    _check_settings(sample_rate, hop_length, min_activity_volume)
     check_positive(eps, "eps")
     check_choice(reduction, "reduction", ("mean", "sum", "none"))
     gain = _gain(ground_truth, max_initial_gain, per_item=True)

@@ -193,7 +193,12 @@ def stft(
     check_choice(pad_mode, "pad_mode", ("reflect", "constant", "replicate", "circular"))
     needed = n_fft // 2 + 1 if center and pad_mode == "reflect" else (1 if center else n_fft)
     check_min_length(waveform, needed, "waveform", f"n_fft={n_fft} with center={center}")
-    window = hann_window(win_length, device=waveform.device, dtype=waveform.dtype)
+    return _stft(waveform, n_fft, hop_length, win_length, center, pad_mode, normalized)
+
+
+def _stft(waveform, n_fft, hop_length, win_length, center, pad_mode, normalized) -> torch.Tensor:
+    """:func:`stft` on checked arguments (``hop_length`` and ``win_length`` resolved)."""
+    window = _cached_hann(win_length, waveform.device, waveform.dtype)
     shape = waveform.shape
     spec = torch.stft(
         waveform.reshape(-1, shape[-1]),
@@ -397,14 +402,24 @@ def mel_spectrogram(
     check_tensor(waveform, "waveform", min_ndim=1)
     check_int(sample_rate, "sample_rate", minimum=1)
     f_max = sample_rate / 2 if f_max is None else f_max
-    spec = stft_magnitude(
-        waveform, n_fft, hop_length, win_length, power=power, center=center, pad_mode=pad_mode, normalized=normalized
-    )
-    n_freqs = n_fft // 2 + 1
-    mel_filter_bank(n_freqs, f_min, f_max, n_mels, sample_rate, norm, mel_scale)  # validates the settings
-    bank = _cached_mel_filter_bank(
-        n_freqs, float(f_min), float(f_max), n_mels, sample_rate, norm, mel_scale, spec.device, spec.dtype
-    )
+    check_positive(power, "power")
+    hop_length, win_length = _stft_settings(n_fft, hop_length, win_length)
+    check_choice(pad_mode, "pad_mode", ("reflect", "constant", "replicate", "circular"))
+    needed = n_fft // 2 + 1 if center and pad_mode == "reflect" else (1 if center else n_fft)
+    check_min_length(waveform, needed, "waveform", f"n_fft={n_fft} with center={center}")
+    mel_filter_bank(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm, mel_scale)  # validates the settings
+    return _mel_spectrogram(waveform, sample_rate, n_fft, hop_length, win_length, n_mels, float(f_min), float(f_max),
+                            power, normalized, center, pad_mode, norm, mel_scale)
+
+
+def _mel_spectrogram(waveform, sample_rate, n_fft, hop_length, win_length, n_mels, f_min, f_max, power, normalized,
+                     center, pad_mode, norm, mel_scale) -> torch.Tensor:
+    """:func:`mel_spectrogram` on checked arguments: the same operations, no input checks (for callers that
+    have checked their inputs once already)."""
+    magnitude = _stft(waveform, n_fft, hop_length, win_length, center, pad_mode, normalized).abs()
+    spec = magnitude if power == 1.0 else magnitude.pow(power)
+    bank = _cached_mel_filter_bank(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm, mel_scale, spec.device,
+                                   spec.dtype)
     return (spec.transpose(-1, -2) @ bank).transpose(-1, -2)
 
 
