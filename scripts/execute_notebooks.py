@@ -5,12 +5,22 @@ fresh run, so after editing a chapter run this script and commit the result:
 
     python scripts/execute_notebooks.py                       # every notebook in _toc.yml
     python scripts/execute_notebooks.py book/01_sound_spectra_decibels.ipynb
+
+To measure what the chapters cost without touching them, ``--time-only`` runs each notebook from a
+temporary copy (stored outputs in book/ are left as they are) and records the seconds per notebook,
+the machine and the date in ``benchmarks/results/notebooks.json`` (or the file given):
+
+    python scripts/execute_notebooks.py --time-only
+    python scripts/execute_notebooks.py --time-only --times-out /tmp/t.json book/05_component_loss.ipynb
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +29,12 @@ import yaml
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TIMES = ROOT / "benchmarks" / "results" / "notebooks.json"
+#: Execution-time budget per chapter on the course's 2-core machine, and the longer one for the chapters
+#: that train (the perceptual-loss experiment, chapter 4) or survey many losses (the atlas, chapter 7).
+LIMIT_S = 60.0
+LONG_LIMIT_S = 90.0
+LONG_CHAPTER_PREFIXES = ("04_", "07_")
 
 
 def toc_notebooks() -> list[Path]:
@@ -27,7 +43,11 @@ def toc_notebooks() -> list[Path]:
     return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
 
 
-def execute(path: Path, timeout: int) -> float:
+def execute(path: Path, timeout: int, *, write: bool = True) -> float:
+    """Run ``path`` top to bottom in a fresh kernel (working directory: its folder); return the seconds.
+
+    With ``write`` (default) the outputs and widget state are stored back into ``path``.
+    """
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     client = NotebookClient(
@@ -41,17 +61,87 @@ def execute(path: Path, timeout: int) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
-    for cell in notebook.cells:
-        cell.metadata.pop("execution", None)
-    nbformat.write(notebook, path)
+    if write:
+        for cell in notebook.cells:
+            cell.metadata.pop("execution", None)
+        nbformat.write(notebook, path)
     return elapsed
+
+
+def limit_for(path: Path) -> float:
+    """The seconds a notebook may take: 90 for the experiment and atlas chapters, 60 otherwise."""
+    return LONG_LIMIT_S if path.name.startswith(LONG_CHAPTER_PREFIXES) else LIMIT_S
+
+
+def time_notebooks(paths: list[Path], out: Path, timeout: int) -> dict:
+    """Execute copies of ``paths`` under a temporary folder and write their execution times to ``out``.
+
+    Each notebook is copied to ``<tmp>/<its folder relative to the repo>/`` (``book/``), next to a copy of
+    ``benchmarks/results`` so that notebooks reading ``../benchmarks/results/...`` find it; nothing in the
+    repository is rewritten except ``out``.
+    """
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.harness import load_average, machine_info  # noqa: E402 (the repo root is not a package)
+    import torch
+
+    load_before = load_average()
+    records = []
+    with tempfile.TemporaryDirectory(prefix="audiolosses-notebooks-") as directory:
+        results = ROOT / "benchmarks" / "results"
+        if results.is_dir():
+            shutil.copytree(results, Path(directory) / "benchmarks" / "results")
+        for path in paths:
+            path = path.resolve()
+            try:
+                relative = path.relative_to(ROOT)
+            except ValueError:
+                relative = Path(path.name)
+            copy = Path(directory) / relative
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
+            limit = limit_for(path)
+            try:
+                seconds = execute(copy, timeout, write=False)
+            except Exception as error:  # a failing notebook is recorded as such; the others are still timed
+                message = str(error).strip().splitlines()
+                records.append({"notebook": relative.as_posix(), "seconds": None, "limit_s": limit,
+                                "within_limit": False, "error": f"{type(error).__name__}: {message[-1] if message else ''}"})
+                print(f"{path.name}: FAILED ({records[-1]['error']})", flush=True)
+                continue
+            records.append({"notebook": relative.as_posix(), "seconds": round(seconds, 1), "limit_s": limit,
+                            "within_limit": seconds <= limit})
+            print(f"{path.name}: {seconds:.1f} s (limit {limit:.0f} s)", flush=True)
+    machine = machine_info(torch.device("cpu"))
+    result = {
+        "schema": 1,
+        "command": "python scripts/execute_notebooks.py --time-only",
+        "what": "seconds to execute each notebook top to bottom in a fresh kernel (nbclient), from a temporary copy",
+        "machine": {key: machine[key] for key in ("date_utc", "platform", "cpu", "cpu_count", "memory_gib", "python",
+                                                  "torch")},
+        "load_average": {"before": load_before, "after": load_average()},
+        "limits_s": {"default": LIMIT_S, "long": LONG_LIMIT_S, "long_chapters": list(LONG_CHAPTER_PREFIXES)},
+        "notebooks": records,
+        "total_seconds": round(sum(r["seconds"] for r in records if r["seconds"] is not None), 1),
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {out}")
+    return result
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: all in _toc.yml)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    parser.add_argument("--time-only", action="store_true",
+                        help="run temporary copies, leave the notebooks untouched and record the seconds per "
+                             "notebook in --times-out")
+    parser.add_argument("--times-out", type=Path, default=DEFAULT_TIMES, metavar="JSON",
+                        help="where --time-only writes (default benchmarks/results/notebooks.json)")
     args = parser.parse_args(argv)
+    if args.time_only:
+        time_notebooks(args.notebooks or toc_notebooks(), args.times_out, args.timeout)
+        return 0
     for path in args.notebooks or toc_notebooks():
         elapsed = execute(path.resolve(), args.timeout)
         print(f"{path.name}: executed in {elapsed:.1f} s", flush=True)
