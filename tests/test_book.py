@@ -42,6 +42,9 @@ def test_every_notebook_in_book_is_in_the_toc_and_vice_versa():
 def test_chapters_have_sortable_meaningful_names():
     for name in toc_notebooks():
         stem = Path(name).name
+        if stem.startswith("appendix_"):  # appendices: appendix_<topic>
+            assert stem.partition("_")[2], f"{stem}: expected appendix_meaningful_name"
+            continue
         number, _, title = stem.partition("_")
         assert number.isdigit() and len(number) == 2 and title, f"{stem}: expected NN_meaningful_name"
 

@@ -16,9 +16,11 @@ Chapters:
   :mod:`audiolosses.experiments.overfit`, the experiment that trains a tiny generator with it.
 - :mod:`audiolosses.component`: the 2- and 3-component losses for mask-based enhancement (chapter 5).
 - :mod:`audiolosses.kl`: the Gaussian KL divergence loss of a VAE (chapter 6).
+- :mod:`audiolosses.atlas`: a loss response atlas, every waveform loss against controlled distortions, judged
+  by PESQ and STOI (chapter 7).
 """
 
-from . import audio, component, exercises, experiments, hifigan, kl, perceptual, plot, rvm, spectral
+from . import atlas, audio, component, exercises, experiments, hifigan, kl, perceptual, plot, rvm, spectral
 from .audio import load_example, play, play_side_by_side
 from .component import ComponentLoss, component_loss
 from .hifigan import (
@@ -49,6 +51,7 @@ __all__ = [
     "experiments",
     "component",
     "kl",
+    "atlas",
     "spectral",
     "load_example",
     "play",

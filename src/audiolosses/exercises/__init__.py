@@ -18,6 +18,7 @@ One module per chapter holds its checks; all are re-exported here.
 """
 
 from ._core import Case, ExerciseCheckError, run_cases
+from .atlas import check_normalized_response, check_quantize, check_spearman
 from .component import check_noise_quality, check_parametric_wiener_mask, check_two_component_loss
 from .hifigan import check_discriminator_loss, check_feature_loss, check_hifigan_mel
 from .kl import check_kl_batchmean, check_kl_standard_normal, check_kl_two_gaussians, check_reparameterize
@@ -56,4 +57,8 @@ __all__ = [
     "check_kl_batchmean",
     "check_kl_two_gaussians",
     "check_reparameterize",
+    # chapter 7
+    "check_quantize",
+    "check_normalized_response",
+    "check_spearman",
 ]
