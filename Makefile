@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install book test notebooks browser-test clean
+.PHONY: install book test notebooks browser-test benchmarks clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,9 @@ test: install
 
 notebooks: install
 	$(BIN)/python scripts/execute_notebooks.py
+
+benchmarks: install
+	$(BIN)/python -m benchmarks
 
 browser-test: book
 	bash scripts/install_chromium.sh
