@@ -460,6 +460,16 @@ def test_low_pass_keeps_the_sines_below_the_cutoff_and_removes_the_others():
     assert audio.low_pass(odd, 1000.0, sample_rate).shape == odd.shape
 
 
+def test_high_pass_keeps_the_sines_above_the_cutoff_and_removes_the_rest_and_dc():
+    sample_rate, length = 8000, 8000
+    t = np.arange(length) / sample_rate
+    low, high = np.sin(2 * np.pi * 300 * t), 0.5 * np.sin(2 * np.pi * 2500 * t + 0.3)
+    mixed = torch.tensor(0.2 + low + high)
+    np.testing.assert_allclose(audio.high_pass(mixed, 1000.0, sample_rate).numpy(), high, atol=1e-9)
+    np.testing.assert_allclose(audio.high_pass(mixed, 2500.0, sample_rate).numpy(), high, atol=1e-9)
+    np.testing.assert_allclose(audio.high_pass(mixed, 2600.0, sample_rate).numpy(), 0 * high, atol=1e-9)
+
+
 @pytest.mark.parametrize(
     "call, error, match",
     [
@@ -470,6 +480,8 @@ def test_low_pass_keeps_the_sines_below_the_cutoff_and_removes_the_others():
         (lambda: audio.low_pass(torch.ones(100), 5000.0, 8000), ValueError, "cutoff_hz must be at most"),
         (lambda: audio.low_pass(torch.ones(100), 0.0, 8000), ValueError, "cutoff_hz must be a finite number > 0"),
         (lambda: audio.low_pass(torch.ones(100), 100.0, 8000.0), TypeError, "sample_rate"),
+        (lambda: audio.high_pass(torch.ones(100), 5000.0, 8000), ValueError, "cutoff_hz must be at most"),
+        (lambda: audio.high_pass(torch.tensor([1.0, float("nan")]), 100.0, 8000), ValueError, "NaN"),
     ],
 )
 def test_noise_and_filter_validation(call, error, match):

@@ -323,10 +323,7 @@ def low_pass(waveform: torch.Tensor, cutoff_hz: float, sample_rate: int = SAMPLE
 
 
 def high_pass(waveform: torch.Tensor, cutoff_hz: float, sample_rate: int = SAMPLE_RATE) -> torch.Tensor:
-    """Ideal zero-phase high-pass: remove every frequency below ``cutoff_hz`` (DC included).
-
-    The mirror of :func:`audiolosses.audio.low_pass`: one FFT of the whole signal, the bins below the
-    cut-off set to zero.
+    """Ideal zero-phase high-pass: remove every frequency below ``cutoff_hz`` (:func:`audiolosses.audio.high_pass`).
 
     Args:
         waveform: Float tensor shaped ``[..., time]``.
@@ -342,10 +339,7 @@ def high_pass(waveform: torch.Tensor, cutoff_hz: float, sample_rate: int = SAMPL
     """
     _check_waveform(waveform)
     cutoff_hz = _check_cutoff(cutoff_hz, sample_rate)
-    length = waveform.shape[-1]
-    spectrum = torch.fft.rfft(waveform)
-    frequencies = torch.fft.rfftfreq(length, d=1.0 / sample_rate)
-    return torch.fft.irfft(spectrum * (frequencies >= cutoff_hz).to(waveform.dtype), n=length)
+    return audio.high_pass(waveform, cutoff_hz, sample_rate)
 
 
 def hard_clip(waveform: torch.Tensor, threshold_db: float) -> torch.Tensor:

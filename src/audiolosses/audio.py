@@ -45,6 +45,7 @@ __all__ = [
     "resample",
     "add_noise",
     "low_pass",
+    "high_pass",
     "save_wav",
     "peak_db",
     "rms_db",
@@ -200,6 +201,30 @@ def low_pass(signal: torch.Tensor, cutoff_hz: float, sample_rate: int) -> torch.
         TypeError: If ``signal`` is not a floating-point tensor or ``sample_rate`` is not an int.
         ValueError: If ``signal`` holds NaN/Inf or ``cutoff_hz`` is outside ``(0, sample_rate / 2]``.
     """
+    return _brick_wall(signal, cutoff_hz, sample_rate, keep_below=True)
+
+
+def high_pass(signal: torch.Tensor, cutoff_hz: float, sample_rate: int) -> torch.Tensor:
+    """An ideal (brick-wall), zero-phase high-pass filter: remove every frequency below ``cutoff_hz`` (DC too).
+
+    The mirror of :func:`low_pass`: one FFT of the whole signal, the DFT bins below the cut-off set to zero.
+
+    Args:
+        signal: Float tensor shaped ``[..., time]``.
+        cutoff_hz: Lowest frequency kept, in Hz, ``0 < cutoff_hz <= sample_rate / 2``.
+        sample_rate: Sample rate of ``signal`` in Hz.
+
+    Returns:
+        torch.Tensor: The filtered signal, same shape, dtype and device.
+
+    Raises:
+        TypeError: If ``signal`` is not a floating-point tensor or ``sample_rate`` is not an int.
+        ValueError: If ``signal`` holds NaN/Inf or ``cutoff_hz`` is outside ``(0, sample_rate / 2]``.
+    """
+    return _brick_wall(signal, cutoff_hz, sample_rate, keep_below=False)
+
+
+def _brick_wall(signal: torch.Tensor, cutoff_hz: float, sample_rate: int, *, keep_below: bool) -> torch.Tensor:
     check_tensor(signal, "signal", min_ndim=1)
     check_sample_rate(sample_rate)
     check_positive(cutoff_hz, "cutoff_hz")
@@ -208,8 +233,8 @@ def low_pass(signal: torch.Tensor, cutoff_hz: float, sample_rate: int) -> torch.
     length = signal.shape[-1]
     spectrum = torch.fft.rfft(signal)
     frequencies = torch.fft.rfftfreq(length, d=1.0 / sample_rate, device=signal.device)
-    spectrum = spectrum * (frequencies <= cutoff_hz).to(signal.dtype)
-    return torch.fft.irfft(spectrum, n=length)
+    kept = frequencies <= cutoff_hz if keep_below else frequencies >= cutoff_hz
+    return torch.fft.irfft(spectrum * kept.to(signal.dtype), n=length)
 
 
 def _as_channels_time(waveform: torch.Tensor, name: str, max_channels: int | None = None) -> torch.Tensor:
