@@ -163,6 +163,15 @@ def _stft_settings(n_fft, hop_length, win_length):
     return hop_length, win_length
 
 
+def _check_stft_args(waveform, n_fft, hop_length, win_length, center, pad_mode):
+    """Check :func:`stft`'s settings against ``waveform`` (long enough); return ``(hop_length, win_length)``."""
+    hop_length, win_length = _stft_settings(n_fft, hop_length, win_length)
+    check_choice(pad_mode, "pad_mode", ("reflect", "constant", "replicate", "circular"))
+    needed = n_fft // 2 + 1 if center and pad_mode == "reflect" else (1 if center else n_fft)
+    check_min_length(waveform, needed, "waveform", f"n_fft={n_fft} with center={center}")
+    return hop_length, win_length
+
+
 def stft(
     waveform: torch.Tensor,
     n_fft: int,
@@ -189,10 +198,7 @@ def stft(
         Complex tensor ``[..., n_fft // 2 + 1, n_frames]``.
     """
     check_tensor(waveform, "waveform", min_ndim=1)
-    hop_length, win_length = _stft_settings(n_fft, hop_length, win_length)
-    check_choice(pad_mode, "pad_mode", ("reflect", "constant", "replicate", "circular"))
-    needed = n_fft // 2 + 1 if center and pad_mode == "reflect" else (1 if center else n_fft)
-    check_min_length(waveform, needed, "waveform", f"n_fft={n_fft} with center={center}")
+    hop_length, win_length = _check_stft_args(waveform, n_fft, hop_length, win_length, center, pad_mode)
     return _stft(waveform, n_fft, hop_length, win_length, center, pad_mode, normalized)
 
 
@@ -329,6 +335,12 @@ def mel_filter_bank(
     Returns:
         ``[n_freqs, n_mels]`` tensor: apply it as ``spec.transpose(-1, -2) @ bank``.
     """
+    _check_bank_settings(n_freqs, f_min, f_max, n_mels, sample_rate, norm, mel_scale)
+    bank = _cached_mel_filter_bank(n_freqs, float(f_min), float(f_max), n_mels, sample_rate, norm, mel_scale, dtype=dtype)
+    return bank.clone()
+
+
+def _check_bank_settings(n_freqs, f_min, f_max, n_mels, sample_rate, norm, mel_scale) -> None:
     check_int(n_freqs, "n_freqs", minimum=2)
     check_int(n_mels, "n_mels", minimum=1)
     check_int(sample_rate, "sample_rate", minimum=1)
@@ -338,8 +350,6 @@ def mel_filter_bank(
         raise ValueError(f"f_max must be greater than f_min, got f_min={f_min}, f_max={f_max}")
     check_choice(norm, "norm", MEL_NORMS)
     check_choice(mel_scale, "mel_scale", MEL_SCALES)
-    bank = _cached_mel_filter_bank(n_freqs, float(f_min), float(f_max), n_mels, sample_rate, norm, mel_scale, dtype=dtype)
-    return bank.clone()
 
 
 @functools.lru_cache(maxsize=64)
@@ -403,11 +413,8 @@ def mel_spectrogram(
     check_int(sample_rate, "sample_rate", minimum=1)
     f_max = sample_rate / 2 if f_max is None else f_max
     check_positive(power, "power")
-    hop_length, win_length = _stft_settings(n_fft, hop_length, win_length)
-    check_choice(pad_mode, "pad_mode", ("reflect", "constant", "replicate", "circular"))
-    needed = n_fft // 2 + 1 if center and pad_mode == "reflect" else (1 if center else n_fft)
-    check_min_length(waveform, needed, "waveform", f"n_fft={n_fft} with center={center}")
-    mel_filter_bank(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm, mel_scale)  # validates the settings
+    hop_length, win_length = _check_stft_args(waveform, n_fft, hop_length, win_length, center, pad_mode)
+    _check_bank_settings(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm, mel_scale)
     return _mel_spectrogram(waveform, sample_rate, n_fft, hop_length, win_length, n_mels, float(f_min), float(f_max),
                             power, normalized, center, pad_mode, norm, mel_scale)
 
