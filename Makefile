@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install book test notebooks browser-test benchmarks clean
+.PHONY: install book test test-other-cpu newer-stack notebooks browser-test benchmarks clean
 
 install: $(VENV)/.installed
 
@@ -20,6 +20,15 @@ book: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Stored outputs must hold on any CPU: the notebooks again, with torch, MKL and oneDNN on their baseline code
+# paths (what a machine without AVX2/AVX-512 computes). scripts/notebook_checks.py explains the variables.
+test-other-cpu: install
+	ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41 $(BIN)/python -m pytest book
+
+# Every chapter on Python 3.12 + the newest torch, the package installed as the Colab cell does (no comparison).
+newer-stack:
+	bash scripts/newer_stack.sh
 
 notebooks: install
 	$(BIN)/python scripts/execute_notebooks.py

@@ -12,13 +12,28 @@ the machine and the date in ``benchmarks/results/notebooks.json`` (or the file g
 
     python scripts/execute_notebooks.py --time-only
     python scripts/execute_notebooks.py --time-only --times-out /tmp/t.json book/05_component_loss.ipynb
+
+What a regenerated notebook must pass (``scripts/notebook_checks.py`` states it in full), checked after
+storing unless ``--no-check``:
+
+- the static checks: run top to bottom, no error or stderr output, no memory address or site-packages path
+  in an output, no trailing ``;``, every nbval marker in a form nbval honours;
+- strict nbval on the stored notebook natively, and again under an emulated other CPU
+  (``ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41``). A number that differs
+  there is printed with more digits than its computation keeps across CPUs: print fewer, print a stable
+  summary, or compute it in float64. The script exits non-zero when any check fails.
+
+``--no-store`` runs every notebook from a temporary copy and only reports whether each one runs without
+error (no output comparison): how ``.ci/run`` checks the chapters on a newer Python/torch stack.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +44,8 @@ import yaml
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from notebook_checks import OTHER_CPU_ENV, nbval_command, static_problems  # noqa: E402
 DEFAULT_TIMES = ROOT / "benchmarks" / "results" / "notebooks.json"
 #: Execution-time budget per chapter on the course's 2-core machine, and the longer one for the chapters
 #: that train (the perceptual-loss experiment, chapter 4) or survey many losses (the atlas, chapter 7).
@@ -73,18 +90,14 @@ def limit_for(path: Path) -> float:
     return LONG_LIMIT_S if path.name.startswith(LONG_CHAPTER_PREFIXES) else LIMIT_S
 
 
-def time_notebooks(paths: list[Path], out: Path, timeout: int) -> dict:
-    """Execute copies of ``paths`` under a temporary folder and write their execution times to ``out``.
+def run_copies(paths: list[Path], timeout: int) -> list[dict]:
+    """Execute copies of ``paths`` under a temporary folder; one record per notebook (seconds or error).
 
     Each notebook is copied to ``<tmp>/<its folder relative to the repo>/`` (``book/``), next to a copy of
     ``benchmarks/results`` so that notebooks reading ``../benchmarks/results/...`` find it; nothing in the
-    repository is rewritten except ``out``.
+    repository is rewritten. A last cell is appended to each copy that reports the kernel's interpreter, so
+    a kernel that silently ran another Python than this script's is an error too.
     """
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.harness import load_average, machine_info  # noqa: E402 (the repo root is not a package)
-    import torch
-
-    load_before = load_average()
     records = []
     with tempfile.TemporaryDirectory(prefix="audiolosses-notebooks-") as directory:
         results = ROOT / "benchmarks" / "results"
@@ -98,19 +111,35 @@ def time_notebooks(paths: list[Path], out: Path, timeout: int) -> dict:
                 relative = Path(path.name)
             copy = Path(directory) / relative
             copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, copy)
+            notebook = nbformat.read(path, as_version=4)
+            notebook.cells.append(nbformat.v4.new_code_cell("import sys\nprint(sys.executable)"))
+            nbformat.write(notebook, copy)
             limit = limit_for(path)
+            record = {"notebook": relative.as_posix(), "seconds": None, "limit_s": limit, "within_limit": False}
             try:
-                seconds = execute(copy, timeout, write=False)
-            except Exception as error:  # a failing notebook is recorded as such; the others are still timed
+                seconds = execute(copy, timeout)
+                kernel_python = nbformat.read(copy, as_version=4).cells[-1].outputs[0]["text"].strip()
+                if os.path.abspath(kernel_python) != os.path.abspath(sys.executable):
+                    raise RuntimeError(f"the kernel ran {kernel_python}, not {sys.executable}")
+            except Exception as error:  # a failing notebook is recorded as such; the others still run
                 message = str(error).strip().splitlines()
-                records.append({"notebook": relative.as_posix(), "seconds": None, "limit_s": limit,
-                                "within_limit": False, "error": f"{type(error).__name__}: {message[-1] if message else ''}"})
-                print(f"{path.name}: FAILED ({records[-1]['error']})", flush=True)
-                continue
-            records.append({"notebook": relative.as_posix(), "seconds": round(seconds, 1), "limit_s": limit,
-                            "within_limit": seconds <= limit})
-            print(f"{path.name}: {seconds:.1f} s (limit {limit:.0f} s)", flush=True)
+                record["error"] = f"{type(error).__name__}: {message[-1] if message else ''}"
+                print(f"{path.name}: FAILED ({record['error']})", flush=True)
+            else:
+                record.update(seconds=round(seconds, 1), within_limit=seconds <= limit)
+                print(f"{path.name}: {seconds:.1f} s (limit {limit:.0f} s)", flush=True)
+            records.append(record)
+    return records
+
+
+def time_notebooks(paths: list[Path], out: Path, timeout: int) -> dict:
+    """Execute copies of ``paths`` (see :func:`run_copies`) and write their execution times to ``out``."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.harness import load_average, machine_info  # noqa: E402 (the repo root is not a package)
+    import torch
+
+    load_before = load_average()
+    records = run_copies(paths, timeout)
     machine = machine_info(torch.device("cpu"))
     result = {
         "schema": 1,
@@ -129,6 +158,25 @@ def time_notebooks(paths: list[Path], out: Path, timeout: int) -> dict:
     return result
 
 
+def check_stored(paths: list[Path]) -> bool:
+    """Run every check a stored notebook must pass (module docstring); print what fails; True if all pass."""
+    problems = [problem for path in paths for problem in static_problems(path)]
+    for problem in problems:
+        print(f"  static check: {problem}", flush=True)
+    passed = not problems
+    for label, extra in (("this CPU", {}), ("an emulated other CPU", OTHER_CPU_ENV)):
+        command = nbval_command(sys.executable, paths)
+        print(f"strict nbval on {label}: {' '.join(f'{k}={v}' for k, v in extra.items())} {' '.join(command)}",
+              flush=True)
+        completed = subprocess.run(command, cwd=ROOT, env={**os.environ, **extra}, capture_output=True, text=True)
+        summary = (completed.stdout.strip().splitlines() or ["(no output)"])[-1]
+        print(f"  {summary}", flush=True)
+        if completed.returncode != 0:
+            print(completed.stdout[-6000:], flush=True)
+            passed = False
+    return passed
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: all in _toc.yml)")
@@ -138,14 +186,30 @@ def main(argv=None) -> int:
                              "notebook in --times-out")
     parser.add_argument("--times-out", type=Path, default=DEFAULT_TIMES, metavar="JSON",
                         help="where --time-only writes (default benchmarks/results/notebooks.json)")
+    parser.add_argument("--no-store", action="store_true",
+                        help="run temporary copies, store nothing, exit 1 if any notebook raises")
+    parser.add_argument("--no-check", action="store_true",
+                        help="store the outputs without checking them (static checks, nbval on two CPUs)")
     args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.notebooks] or toc_notebooks()
     if args.time_only:
-        time_notebooks(args.notebooks or toc_notebooks(), args.times_out, args.timeout)
+        time_notebooks(paths, args.times_out, args.timeout)
         return 0
-    for path in args.notebooks or toc_notebooks():
-        elapsed = execute(path.resolve(), args.timeout)
+    if args.no_store:
+        records = run_copies(paths, args.timeout)
+        failed = [r["notebook"] for r in records if r.get("error")]
+        print(f"{len(records) - len(failed)} ran, {len(failed)} failed" + (f": {failed}" if failed else ""))
+        return 1 if failed else 0
+    for path in paths:
+        elapsed = execute(path, args.timeout)
         print(f"{path.name}: executed in {elapsed:.1f} s", flush=True)
-    return 0
+    if args.no_check:
+        return 0
+    if check_stored(paths):
+        print("stored outputs pass every check")
+        return 0
+    print("NOT READY TO COMMIT: see the failures above (scripts/notebook_checks.py explains each check)")
+    return 1
 
 
 if __name__ == "__main__":

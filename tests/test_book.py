@@ -2,12 +2,17 @@
 configuration the website and Colab buttons rely on is in place."""
 
 import json
+import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from notebook_checks import marker_problems, static_problems  # noqa: E402
+
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
@@ -80,12 +85,49 @@ def test_first_code_cell_installs_the_package_on_colab_only(name):
 
 @pytest.mark.parametrize("name", toc_notebooks())
 def test_notebook_is_fully_executed_and_clean(name):
-    cells, notebook = _code_cells(ROOT / f"{name}.ipynb")
+    _, notebook = _code_cells(ROOT / f"{name}.ipynb")
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
-    counts = [c["execution_count"] for c in cells if "".join(c["source"]).strip()]
-    assert None not in counts, f"{name}: some code cells were never executed"
-    assert counts == list(range(1, len(counts) + 1)), f"{name}: run the notebook top to bottom (scripts/execute_notebooks.py)"
-    for cell in cells:
-        for output in cell["outputs"]:
-            assert output["output_type"] != "error", f"{name}: stored error output"
-            assert output.get("name") != "stderr", f"{name}: stored stderr output (a warning?): {output.get('text')}"
+    problems = static_problems(ROOT / f"{name}.ipynb")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "source, tags, honoured",
+    [
+        ("# NBVAL_IGNORE_OUTPUT\nx = 1", [], True),
+        ("#NBVAL_IGNORE_OUTPUT\nx = 1", [], True),
+        ("x = 1\n    # NBVAL_SKIP", [], True),
+        ("# NBVAL_IGNORE_OUTPUT  (float32 training: asserted below)\nx = 1", [], False),
+        ("# NBVAL_IGNORE_OUTPUT: the last digits vary\nx = 1", [], False),
+        ("# nbval_ignore_output\nx = 1", [], False),
+        ("# NBVAL_IGNORE\nx = 1", [], False),
+        ("x = 1", ["nbval-ignore-output"], True),
+        ("x = 1", ["nbval-skip", "hide-input"], True),
+        ("x = 1", ["nbval_ignore_output"], False),
+        ("x = 1", ["nbval-ignore"], False),
+    ],
+)
+def test_marker_check_accepts_exactly_what_nbval_honours(source, tags, honoured):
+    """The check agrees with nbval's own parser: a marker it rejects is one nbval would silently ignore."""
+    from nbval.plugin import find_comment_markers, find_metadata_tags
+
+    nbval_sees = bool(list(find_comment_markers(source)) or list(find_metadata_tags({"tags": tags})))
+    assert nbval_sees == honoured
+    assert (not marker_problems(source, tags)) == honoured
+
+
+def test_static_checks_catch_what_strict_nbval_would_trip_on(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT (varies)\nprint(1)", execution_count=1),
+        nbformat.v4.new_code_cell("plt.plot(x);", execution_count=2),
+        nbformat.v4.new_code_cell("object()", execution_count=4, outputs=[nbformat.v4.new_output(
+            "execute_result", {"text/plain": "<object object at 0x7f3a2b1c0d20>"}, execution_count=4)]),
+    ]
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(notebook, path)
+    problems = "\n".join(static_problems(path))
+    assert "not a marker nbval honours" in problems
+    assert "ends with ';'" in problems
+    assert "memory address" in problems
+    assert "not run top to bottom" in problems
