@@ -30,6 +30,7 @@ SIZES = {
         "component": (16, 513, 173),
         "kl": (64, 128),
         "auraloss": (16, 1, 24000),
+        "si_sdr": (16, 1, 24000),
     },
     "quick": {
         "rvm": (2, 1, 2048),
@@ -38,6 +39,7 @@ SIZES = {
         "component": (2, 33, 9),
         "kl": (4, 8),
         "auraloss": (2, 1, 4096),
+        "si_sdr": (2, 1, 4096),
     },
 }
 
@@ -319,6 +321,48 @@ def auraloss_comparison(shape, device, dtype) -> Comparison:
     return comparison
 
 
+# --------------------------------------------------------------------------------------------------
+# (f) SI-SDR vs auraloss and torchmetrics
+# --------------------------------------------------------------------------------------------------
+
+
+def si_sdr_comparison(shape, device, dtype) -> Comparison:
+    from audiolosses.sdr import SISDRLoss
+
+    target, estimate = _audio(shape, 8, device, dtype)  # estimate 20 dB above its noise
+    estimate.requires_grad_()
+    ours = SISDRLoss()
+    comparison = Comparison(
+        "si_sdr", "Negative SI-SDR (zero mean, eps 1e-8) vs auraloss and torchmetrics", tuple(shape),
+        str(dtype).replace("torch.", ""),
+        target={"reference": "auraloss.time.SISDRLoss", "min_ratio": 1.0,
+                "text": "SI-SDR loss at least as fast as auraloss's SISDRLoss"},
+        rtol=1e-5, atol=1e-9,
+    )
+    comparison.implementations.append(
+        _loss_impl("audiolosses.sdr.SISDRLoss", "ours", lambda: ours(estimate, target), estimate))
+    try:
+        import auraloss.time
+    except Exception as error:
+        comparison.implementations.append(_unavailable("auraloss.time.SISDRLoss", "reference", f"unavailable: {error}"))
+    else:
+        theirs = auraloss.time.SISDRLoss()
+        comparison.implementations.append(
+            _loss_impl("auraloss.time.SISDRLoss", "reference", lambda: theirs(estimate, target), estimate,
+                       "defaults: zero_mean=True, eps=1e-8, reduction='mean'"))
+    name = "-torchmetrics scale_invariant_signal_distortion_ratio(zero_mean=True).mean()"
+    try:
+        from torchmetrics.functional.audio import scale_invariant_signal_distortion_ratio
+    except Exception as error:
+        comparison.implementations.append(_unavailable(name, "reference", f"unavailable: {error}"))
+    else:
+        comparison.implementations.append(_loss_impl(
+            name, "reference",
+            lambda: -scale_invariant_signal_distortion_ratio(estimate, target, zero_mean=True).mean(), estimate,
+            "eps = the dtype's machine epsilon, in four places"))
+    return comparison
+
+
 def build_comparisons(mode: str, device: torch.device, *, only=None, cache_dir=None, download=None,
                       dtype: torch.dtype = torch.float32) -> list[Comparison]:
     """All comparisons at the ``mode``'s sizes (``"full"`` or ``"quick"``), optionally ``only`` some keys."""
@@ -340,4 +384,6 @@ def build_comparisons(mode: str, device: torch.device, *, only=None, cache_dir=N
         comparisons.append(kl_comparison(sizes["kl"], device, dtype))
     if wanted("auraloss"):
         comparisons.append(auraloss_comparison(sizes["auraloss"], device, dtype))
+    if wanted("si_sdr"):
+        comparisons.append(si_sdr_comparison(sizes["si_sdr"], device, dtype))
     return comparisons

@@ -18,9 +18,10 @@ Chapters:
 - :mod:`audiolosses.kl`: the Gaussian KL divergence loss of a VAE (chapter 6).
 - :mod:`audiolosses.atlas`: a loss response atlas, every waveform loss against controlled distortions, judged
   by PESQ and STOI (chapter 7).
+- :mod:`audiolosses.sdr`: SNR, SI-SDR, SD-SDR and the negative SI-SDR loss (chapter 9).
 """
 
-from . import atlas, audio, component, exercises, experiments, hifigan, kl, perceptual, plot, rvm, spectral
+from . import atlas, audio, component, exercises, experiments, hifigan, kl, perceptual, plot, rvm, sdr, spectral
 from .audio import load_example, play, play_side_by_side
 from .component import ComponentLoss, component_loss
 from .hifigan import (
@@ -37,6 +38,7 @@ from .hifigan import (
 from .kl import GaussianKLDivLoss, kl_div_loss, kl_div_loss_logvar
 from .perceptual import PerceptualLoss, perceptual_loss
 from .rvm import RelativeVolumeMel, RelativeVolumeMelLoss
+from .sdr import SDSDRLoss, SISDRLoss, sd_sdr_loss, si_sdr, si_sdr_loss
 from .spectral import db_to_scale, mel_filter_bank, mel_spectrogram, scale_to_db, stft_magnitude
 
 __version__ = "0.1.0"
@@ -52,6 +54,7 @@ __all__ = [
     "component",
     "kl",
     "atlas",
+    "sdr",
     "spectral",
     "load_example",
     "play",
@@ -79,4 +82,9 @@ __all__ = [
     "kl_div_loss",
     "kl_div_loss_logvar",
     "GaussianKLDivLoss",
+    "si_sdr",
+    "si_sdr_loss",
+    "SISDRLoss",
+    "sd_sdr_loss",
+    "SDSDRLoss",
 ]

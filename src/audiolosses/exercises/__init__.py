@@ -24,6 +24,13 @@ from .hifigan import check_discriminator_loss, check_feature_loss, check_hifigan
 from .kl import check_kl_batchmean, check_kl_standard_normal, check_kl_two_gaussians, check_reparameterize
 from .perceptual import check_bark_centres, check_erb, check_negative_cosine, check_rectified_log
 from .rvm import check_aggregate_bands, check_per_item_rvm, check_predicted_gain_rvm
+from .sdr import (
+    check_delayed_tone_si_sdr,
+    check_optimal_scale,
+    check_permutation_invariant_si_sdr_loss,
+    check_si_sdr,
+    check_si_sdr_from_cosine,
+)
 from .spectra import check_frame_signal, check_hz_to_mel, check_mel_filterbank, check_scale_to_db
 
 __all__ = [
@@ -61,4 +68,10 @@ __all__ = [
     "check_quantize",
     "check_normalized_response",
     "check_spearman",
+    # chapter 9
+    "check_optimal_scale",
+    "check_si_sdr_from_cosine",
+    "check_si_sdr",
+    "check_delayed_tone_si_sdr",
+    "check_permutation_invariant_si_sdr_loss",
 ]
