@@ -77,9 +77,10 @@ WEIGHTINGS = (None, "a_db_offset", "a_gain")
 FILTER_METHODS = ("auto", "fft", "direct")
 REDUCTIONS = ("mean", "sum", "none")
 
-#: The settings of the original blog experiment (zounds ``PerceptualLoss`` as used there): 11025 Hz,
-#: 512 Bark bands from 1 Hz to Nyquist, 512 taps, stride 1, log factor 10, A-weighting (dB values as
-#: multipliers), cosine distance.
+#: The settings of John Vinyard's 2018 blog experiment (zounds ``PerceptualLoss`` as configured there):
+#: 11025 Hz, 512 Bark bands from 1 Hz to Nyquist, 512 taps, stride 1, log factor 10, A-weighting (dB values
+#: as multipliers), cosine distance. The filter design follows zounds as of March 2020 (the bump without its
+#: end point); ``PerceptualLoss.blog_2018()`` adds ``bump_endpoint=True`` for the 2018 design.
 ORIGINAL_SETTINGS: dict = {
     "sample_rate": 11025,
     "n_bands": 512,
@@ -251,11 +252,15 @@ def _gaussian(n_points: int, std: float) -> torch.Tensor:
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_bank(n_bands, n_taps, sample_rate, f_min, f_max, shape_points, shape_std) -> torch.Tensor:
+def _cached_bank(n_bands, n_taps, sample_rate, f_min, f_max, shape_points, shape_std,
+                 bump_endpoint=False) -> torch.Tensor:
     _, lower, upper = band_edges(n_bands, sample_rate, f_min, f_max)
     nyquist = sample_rate / 2
     shape = _gaussian(shape_points, shape_std).expand(n_bands, -1)
-    steps = torch.arange(shape_points, dtype=torch.float64) / shape_points  # endpoint excluded, as zounds
+    # zounds since March 2020 excludes the upper edge (numpy linspace(..., endpoint=False)); zounds of 2018
+    # included it. A point repeated at Nyquist (a band clipped there) is a jump, as firwin2 treats it.
+    steps = torch.arange(shape_points, dtype=torch.float64) / (shape_points - 1 if bump_endpoint and shape_points > 1
+                                                              else shape_points)
     start, stop = (lower / nyquist)[:, None], (upper / nyquist)[:, None]
     points = start + (stop - start) * steps  # [n_bands, shape_points]
     zeros, ones = torch.zeros(n_bands, 1, dtype=torch.float64), torch.ones(n_bands, 1, dtype=torch.float64)
@@ -277,6 +282,7 @@ def bark_filter_bank(
     *,
     shape_points: int = 100,
     shape_std: float = 3.0,
+    bump_endpoint: bool = False,
     dtype: torch.dtype = torch.float32,
     device=None,
 ) -> torch.Tensor:
@@ -285,7 +291,12 @@ def bark_filter_bank(
     Band ``i`` spans ``centre_i ± ERB(centre_i)/2`` (clipped to ``[0, Nyquist]``). Across it, the desired
     response is a Gaussian bump (``shape_points`` samples of a Gaussian of standard deviation
     ``shape_std`` samples, the first at the lower edge, the last one step below the upper edge), with
-    straight ramps to 0 at 0 Hz and at Nyquist, as in zounds' ``fir_filter_bank``. Each filter is then
+    straight ramps to 0 at 0 Hz and at Nyquist, as in zounds' ``fir_filter_bank`` since its change of
+    March 2020 (commit a9a97b3, "Fixes for breaking numpy changes"). With ``bump_endpoint=True`` the last
+    point sits on the upper edge instead, as in zounds from March 2018 to March 2020, the version John
+    Vinyard's 2018 blog experiment ran on: the bump is then stretched by ``shape_points / (shape_points
+    − 1)``, and because the narrow bump falls between the design grid's points differently, the bands'
+    peak gains differ (by more than 1 dB in 126 of the 512 bands at the original settings). Each filter is then
     designed by :func:`frequency_sampling_fir`. A band whose lower edge is clipped to 0 Hz (the
     original's first band, centred at 1 Hz) is handled: its response simply starts on its bump, where
     ``scipy.signal.firwin2`` would reject the repeated 0.
@@ -301,6 +312,8 @@ def bark_filter_bank(
         f_max: centre of the highest band, Hz (default Nyquist, ``sample_rate / 2``).
         shape_points: points of the Gaussian bump across a band (default 100).
         shape_std: its standard deviation, in points (default 3: a narrow peak at the band's middle).
+        bump_endpoint: put the bump's last point on the band's upper edge (zounds of 2018) instead of one
+            step below it (default ``False``: zounds since 2020).
         dtype: dtype of the result (default float32).
         device: device of the result (default CPU).
 
@@ -317,7 +330,10 @@ def bark_filter_bank(
     _check_band_settings(n_bands, sample_rate, f_min, f_max)
     check_int(shape_points, "shape_points", minimum=1)
     check_positive(shape_std, "shape_std")
-    bank = _cached_bank(n_bands, n_taps, sample_rate, float(f_min), float(f_max), shape_points, float(shape_std))
+    if not isinstance(bump_endpoint, bool):
+        raise TypeError(f"bump_endpoint must be True or False, got {bump_endpoint!r}")
+    bank = _cached_bank(n_bands, n_taps, sample_rate, float(f_min), float(f_max), shape_points, float(shape_std),
+                        bump_endpoint)
     return bank.to(device=device, dtype=dtype)
 
 
@@ -354,6 +370,9 @@ def filter_bank_apply(waveform: torch.Tensor, bank: torch.Tensor, *, stride: int
     first and last frame are always 0. The FFT path computes the same full correlation with one FFT of
     the signal and of the (time-reversed) filters, a product and one inverse FFT per band, then takes
     every ``stride``-th frame: about ``n_bands · N·log N`` operations instead of ``n_bands · n_taps · T``.
+    Outputs below the FFT's round-off floor (``eps·‖x‖·max ‖h‖`` per item) are set to exact zeros, so
+    that on stretches of exact zeros (padding, digital silence) both paths give zeros and, after the
+    ReLU, the same gradients.
 
     Args:
         waveform: ``[..., time]`` floating tensor with ``time >= 1``.
@@ -389,7 +408,23 @@ def filter_bank_apply(waveform: torch.Tensor, bank: torch.Tensor, *, stride: int
         size = _fft_size(frames)
         spectrum = torch.fft.rfft(signal, n=size)  # [N, 1, F]
         features = torch.fft.irfft(spectrum * _bank_spectrum(bank, size), n=size)[..., :frames:stride]
+        features = _drop_round_off(features, signal, bank)
     return features.reshape(*leading, n_bands, features.shape[-1])
+
+
+def _drop_round_off(features: torch.Tensor, signal: torch.Tensor, bank: torch.Tensor) -> torch.Tensor:
+    """Set FFT-path outputs below the FFT's round-off floor to exact zeros, as ``conv1d`` gives them.
+
+    Where the signal is exactly zero over a filter's span (zero padding, digital silence), ``conv1d``
+    returns exact zeros but the FFT path returns round-off of either sign, about ``eps·‖x‖·‖h‖`` or less
+    (measured: at most a fifth of ``eps·‖x‖·max_b ‖h_b‖``). A ReLU passes the positive ones, with a full
+    gradient, so without this floor the two paths give different gradients on such stretches. Below the
+    floor the FFT cannot tell a value's sign anyway, so zeroing it changes the forward value only within
+    round-off and makes the gradients agree.
+    """
+    with torch.no_grad():
+        floor = torch.finfo(features.dtype).eps * signal.flatten(1).norm(dim=1) * bank.norm(dim=1).max()
+    return torch.where(features.abs() > floor[:, None, None], features, features.new_zeros(()))
 
 
 _SPECTRUM_CACHE: dict = {}
@@ -508,8 +543,10 @@ def _distance(input_features: torch.Tensor, target_features: torch.Tensor, dista
     a, b = input_features.reshape(batch, -1), target_features.reshape(batch, -1)
     if distance == "cosine":  # written out: fewer passes over the (large) images than F.cosine_similarity
         dot = torch.einsum("bi,bi->b", a, b)
-        norms = torch.sqrt(torch.einsum("bi,bi->b", a, a) * torch.einsum("bi,bi->b", b, b))
-        per_item = -dot / norms.clamp_min(1e-8)
+        # clamp before the square root: sqrt(0) has an infinite derivative, and a silent image (digital
+        # silence in, an all-zero auditory image out) would turn it into NaN gradients
+        norm_product = torch.sqrt((torch.einsum("bi,bi->b", a, a) * torch.einsum("bi,bi->b", b, b)).clamp_min(1e-16))
+        per_item = -dot / norm_product
     elif distance == "mse":
         per_item = (a - b).pow(2).mean(dim=1)
     else:
@@ -573,7 +610,13 @@ class PerceptualLoss(nn.Module):
         distance: ``"cosine"`` (default: ``−cos(image_in, image_target)`` per item, minimum −1),
             ``"mse"`` or ``"l1"``.
         reduction: ``"mean"`` (default) or ``"sum"`` over the batch, or ``"none"`` (``[batch]``).
-        method: filtering by ``"auto"`` (default: FFT when cheaper), ``"fft"`` or ``"direct"`` conv1d.
+        method: filtering by ``"auto"`` (default: FFT when cheaper), ``"fft"`` or ``"direct"`` conv1d;
+            both give the same values and gradients (up to round-off), also on stretches of exact zeros.
+        bump_endpoint: the filter design of zounds of 2018 (``True``) or since 2020 (default ``False``);
+            see :func:`bark_filter_bank`.
+
+    A silent input or target (an all-zero auditory image) gives a finite loss and finite gradients: the
+    cosine distance is then 0, as in zounds, whose ``F.cosine_similarity`` clamps the norms.
 
     Shape:
         input, target: ``[batch, channels, time]``, ``[batch, time]`` or ``[time]`` (one item); each item
@@ -583,7 +626,7 @@ class PerceptualLoss(nn.Module):
     def __init__(self, sample_rate: int = 11025, n_bands: int = 512, n_taps: int = 512, f_min: float = 1.0,
                  f_max: float | None = None, stride: int = 1, log_factor: float = 10.0,
                  weighting: str | None = "a_db_offset", distance: str = "cosine", reduction: str = "mean",
-                 method: str = "auto"):
+                 method: str = "auto", bump_endpoint: bool = False):
         super().__init__()
         check_int(stride, "stride", minimum=1)
         check_positive(log_factor, "log_factor")
@@ -591,7 +634,7 @@ class PerceptualLoss(nn.Module):
         check_choice(distance, "distance", DISTANCES)
         check_choice(reduction, "reduction", REDUCTIONS)
         check_choice(method, "method", FILTER_METHODS)
-        bank = bark_filter_bank(n_bands, n_taps, sample_rate, f_min, f_max)
+        bank = bark_filter_bank(n_bands, n_taps, sample_rate, f_min, f_max, bump_endpoint=bump_endpoint)
         f_max = sample_rate / 2 if f_max is None else f_max
         centres = bark_centres(n_bands, f_min, f_max)
         if weighting is not None and float(centres[0]) <= 0:
@@ -599,19 +642,35 @@ class PerceptualLoss(nn.Module):
         self.sample_rate, self.n_bands, self.n_taps = sample_rate, n_bands, n_taps
         self.f_min, self.f_max, self.stride, self.log_factor = float(f_min), float(f_max), stride, float(log_factor)
         self.weighting, self.distance, self.reduction, self.method = weighting, distance, reduction, method
+        self.bump_endpoint = bump_endpoint
         self.register_buffer("bank", bank)
         self.register_buffer("weights", band_weights(centres, weighting).float())
         self.register_buffer("centres", centres.float())
 
     @classmethod
     def original(cls, **overrides) -> "PerceptualLoss":
-        """The loss with the blog experiment's settings (:data:`ORIGINAL_SETTINGS`), optionally overridden."""
+        """The blog experiment's settings (:data:`ORIGINAL_SETTINGS`) on zounds' filter design as of 2020.
+
+        This is the loss chapter 4's experiment trained with. Its bank follows zounds after March 2020 (the
+        Gaussian bump without its end point); the blog's own run in July 2018 used the earlier design, see
+        :meth:`blog_2018`. Keyword arguments override single settings.
+        """
         return cls(**{**ORIGINAL_SETTINGS, **overrides})
+
+    @classmethod
+    def blog_2018(cls, **overrides) -> "PerceptualLoss":
+        """The blog experiment's settings on zounds' filter design of 2018 (``bump_endpoint=True``).
+
+        zounds' ``fir_filter_bank`` placed the bump's last point on each band's upper edge until March 2020;
+        the blog experiment (July 2018) ran on that version. Keyword arguments override single settings.
+        """
+        return cls(**{**ORIGINAL_SETTINGS, "bump_endpoint": True, **overrides})
 
     def extra_repr(self) -> str:
         return (f"sample_rate={self.sample_rate}, n_bands={self.n_bands}, n_taps={self.n_taps}, "
                 f"f_min={self.f_min}, f_max={self.f_max}, stride={self.stride}, log_factor={self.log_factor}, "
-                f"weighting={self.weighting!r}, distance={self.distance!r}, reduction={self.reduction!r}")
+                f"weighting={self.weighting!r}, distance={self.distance!r}, reduction={self.reduction!r}"
+                + (", bump_endpoint=True" if self.bump_endpoint else ""))
 
     def features(self, waveform: torch.Tensor) -> torch.Tensor:
         """The auditory image of ``waveform`` ``[..., time]`` → ``[..., n_bands, frames]``."""

@@ -1,7 +1,7 @@
 """Relative Volume Mel (RVM): audiocraft's interpretable spectral distance, and a trainable variant.
 
 RVM answers "how loud is the error, relative to the reference, in each mel bin?", in dB. It was
-introduced with audiocraft's EnCodec/MusicGen tooling {Copet et al. 2023} as an evaluation metric:
+introduced with Multi-Band Diffusion {San Roman et al. 2023} and ships in audiocraft as an evaluation metric:
 
 1. **Gain.** Divide both signals by the reference's RMS, ``g = max(sqrt(mean(ref²)), 10^(−max_initial_gain/20))``.
    The mean runs over *every* element of the batch, so an item's score depends on its batch-mates
@@ -93,8 +93,13 @@ def _gain(ground_truth: torch.Tensor, max_initial_gain: float, per_item: bool) -
 
 
 def _mel(x, sample_rate, n_mels, n_fft, hop_length):
-    """torchaudio's ``MelSpectrogram(power=2, normalized=True)`` (as audiocraft), on inputs checked by the caller."""
-    return _mel_spectrogram(x, sample_rate, n_fft, hop_length, n_fft, n_mels, 0.0, sample_rate / 2, 2.0, True, True,
+    """torchaudio's ``MelSpectrogram(power=2, normalized=True)`` (as audiocraft), on inputs checked by the caller.
+
+    Its top mel frequency is torchaudio's default ``float(sample_rate // 2)``: 5512 Hz, not 5512.5 Hz, at an odd
+    rate such as 11025 Hz, so the bank (and every score) equals audiocraft's at any sample rate.
+    """
+    return _mel_spectrogram(x, sample_rate, n_fft, hop_length, n_fft, n_mels, 0.0, float(sample_rate // 2), 2.0,
+                            True, True,
                             "reflect", None, "htk")
 
 

@@ -402,7 +402,8 @@ def mel_spectrogram(
         sample_rate: sample rate (Hz).
         n_fft, hop_length, win_length, center, pad_mode, normalized: as in :func:`stft`.
         n_mels: number of mel bands (default 128).
-        f_min, f_max: frequency range of the bank (default 0 Hz to ``sample_rate / 2``).
+        f_min, f_max: frequency range of the bank (default 0 Hz to ``sample_rate // 2``, torchaudio's
+            default: 5512 Hz for 11025 Hz audio).
         power: 2 (default) for a power mel spectrogram, 1 for magnitude.
         norm, mel_scale: as in :func:`mel_filter_bank`.
 
@@ -411,7 +412,7 @@ def mel_spectrogram(
     """
     check_tensor(waveform, "waveform", min_ndim=1)
     check_int(sample_rate, "sample_rate", minimum=1)
-    f_max = sample_rate / 2 if f_max is None else f_max
+    f_max = float(sample_rate // 2) if f_max is None else f_max  # torchaudio's default (integer division)
     check_positive(power, "power")
     hop_length, win_length = _check_stft_args(waveform, n_fft, hop_length, win_length, center, pad_mode)
     _check_bank_settings(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm, mel_scale)
@@ -436,7 +437,9 @@ def _mel_spectrogram(waveform, sample_rate, n_fft, hop_length, win_length, n_mel
 
 
 def hz_to_bark(frequency) -> torch.Tensor:
-    """Convert Hz to Bark with Schroeder's formula ``b = 6·asinh(f/600)``.
+    """Convert Hz to Bark with ``b = 6·asinh(f/600)``, the form of Hermansky's PLP (1990).
+
+    (Schroeder, Atal and Hall's 1979 formula is the similar ``7·asinh(f/650)``.)
 
     It is smooth and invertible; it follows the shape of Zwicker's critical-band scale but runs up to
     about 2 Bark below it above 1 kHz. It is the form the perceptual loss of chapter 4 uses.
