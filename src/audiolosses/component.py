@@ -3,7 +3,7 @@
 A mask-based enhancer predicts a gain ``M`` in ``[0, 1]`` for every time-frequency bin of a noisy mixture
 ``X = S + N`` and outputs ``M·|X|`` with the mixture's phase. The *component loss* of Xu et al.
 (arXiv:1908.05087) scores the mask by what it does to each component separately. With ``S`` the target
-(clean speech) magnitude and ``R`` the residual (noise) magnitude, and the seed's names:
+(clean speech) magnitude and ``R`` the residual (noise) magnitude, and auralflow's names:
 
 - **filtered target** ``M·S``: the speech that passes the mask;
 - **filtered residual** ``M·R``: the noise that passes the mask;
@@ -25,11 +25,11 @@ and the loss is ``[(1 − α − β)·E_s + α·E_n + β·E_q] / n``. With ``β 
 Choices this package makes, where the upstream implementation (auralflow) differs:
 
 - Any shape with a leading batch axis works (``[batch, freq, frames]``, ``[batch, freq, frames, channels]``
-  ...); upstream's ``torch.linalg.norm`` over three axes crashes on the seed's own 4-D example.
+  ...); upstream's ``torch.linalg.norm`` over three axes crashes on auralflow's documented 4-D example.
 - The unit normalisation divides by ``sqrt(‖x‖² + eps²)``: an all-zero mask or residual gives a finite
   loss and finite gradients (upstream: NaN).
 - Weights are validated (``α, β ≥ 0``, ``α + β ≤ 1``) instead of being silently rescaled by ``α + β``.
-- The seed's defaults ``α = 0.2, β = 0.8`` are kept for compatibility, but note that they make the speech
+- auralflow's defaults ``α = 0.2, β = 0.8`` are kept for compatibility, but note that they make the speech
   weight ``1 − 0.2 − 0.8 = 0``: the best mask is then silence. Chapter 5 measures this; pass your own
   weights (the paper's code uses ``α = 0.5`` for two components, ``α = 0.1, β = 0.8`` for three).
 
@@ -87,8 +87,8 @@ def component_weights(alpha: float = 0.2, beta: float | None = 0.8) -> tuple[flo
     """Validate the weights and return ``(speech_weight, alpha, beta)`` with ``speech_weight = 1 − α − β``.
 
     Args:
-        alpha: weight of the noise-attenuation term, in ``[0, 1]`` (default 0.2, the seed's).
-        beta: weight of the noise-quality term, in ``[0, 1 − α]`` (default 0.8, the seed's); ``None`` or
+        alpha: weight of the noise-attenuation term, in ``[0, 1]`` (default 0.2, auralflow's).
+        beta: weight of the noise-quality term, in ``[0, 1 − α]`` (default 0.8, auralflow's); ``None`` or
             ``0`` gives the two-component loss.
 
     Returns:
@@ -191,25 +191,25 @@ def component_loss(
     allow_unbounded_mask: bool = False,
     reduction: str = "mean",
 ) -> torch.Tensor:
-    """The component loss of Xu et al. (arXiv:1908.05087), in the seed's API.
+    """The component loss of Xu et al. (arXiv:1908.05087), in auralflow's API.
 
     ``loss = [(1 − α − β)·Σ(M·S − S)² + α·Σ(M·R)² + β·Σ_b‖unit(M·R)_b − unit(R)_b‖²] / n`` with
     ``n = mask.numel()`` and ``unit(x)_b = x_b / sqrt(‖x_b‖² + eps²)`` (see the module docstring for the
     names). ``beta=None`` or ``0`` gives the two-component loss ``[(1 − α)·E_s + α·E_n] / n``.
 
     Args:
-        mask: ``[batch, ...]`` predicted gains ``M`` (e.g. ``[batch, freq, frames]`` or the seed's
+        mask: ``[batch, ...]`` predicted gains ``M`` (e.g. ``[batch, freq, frames]`` or auralflow's
             ``[batch, freq, frames, channels]``), in ``[0, 1]`` unless ``allow_unbounded_mask``.
         target: target (clean speech) magnitude ``S``, same shape, ``>= 0``.
         residual: residual (noise) magnitude ``R``, same shape; the true noise magnitude ``|N|`` is
             recommended, ``|X| − |S|`` (upstream's choice, possibly negative) is accepted.
-        alpha: weight of noise attenuation (default 0.2, the seed's).
-        beta: weight of noise quality (default 0.8, the seed's; ``None``/``0``: two components). With the
+        alpha: weight of noise attenuation (default 0.2, auralflow's).
+        beta: weight of noise quality (default 0.8, auralflow's; ``None``/``0``: two components). With the
             defaults the speech weight ``1 − α − β`` is exactly 0.
         eps: stabiliser of the unit normalisation (default 1e-8): all-zero masks or residuals give a finite
             loss and gradient.
         allow_unbounded_mask: accept masks outside ``[0, 1]`` (default ``False``).
-        reduction: ``"mean"`` (default, the seed's: divide by ``n = mask.numel()``), ``"sum"`` (no
+        reduction: ``"mean"`` (default, auralflow's: divide by ``n = mask.numel()``), ``"sum"`` (no
             division) or ``"none"`` (``[batch]``: each item's weighted sum divided by its own number of bins,
             so ``"none"`` averages to ``"mean"``).
 
@@ -237,8 +237,8 @@ class ComponentLoss(nn.Module):
     """:func:`component_loss` as a module: ``forward(mask, target, residual)``.
 
     Args:
-        alpha: weight of the noise-attenuation term (default 0.2, the seed's).
-        beta: weight of the noise-quality term (default 0.8, the seed's); ``None`` or 0 for the
+        alpha: weight of the noise-attenuation term (default 0.2, auralflow's).
+        beta: weight of the noise-quality term (default 0.8, auralflow's); ``None`` or 0 for the
             two-component loss. ``alpha + beta`` must be at most 1.
         eps: stabiliser of the unit normalisation (default 1e-8).
         allow_unbounded_mask: accept masks outside ``[0, 1]`` (default ``False``).

@@ -11,7 +11,7 @@ implementation takes the *mean* over all elements; the usual VAE convention sums
 dimensions and averages over the batch. The three differ by constant factors (the latent size, the batch
 size), and a constant factor on the KL term is a change of the β that balances it against the
 reconstruction term. :func:`kl_div_loss` offers all three as ``reduction="mean"`` (upstream's
-behaviour, the default), ``"sum"`` (the seed's formula) and ``"batchmean"`` (the VAE convention).
+behaviour, the default), ``"sum"`` (auralflow's formula) and ``"batchmean"`` (the VAE convention).
 
 Networks usually predict ``log σ²`` rather than σ: any real number is valid, the KL gradient with
 respect to it is bounded for small variances, and nothing has to be kept positive.
@@ -83,7 +83,7 @@ def _check_mu_and_spread(mu, spread, spread_name: str, reduction: str) -> None:
 def kl_div_loss(mu: torch.Tensor, sigma: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     """KL(N(μ, σ²) ‖ N(0, 1)) in closed form, element by element, then reduced.
 
-    Per element ``½ (μ² + σ² − 2 ln σ − 1)``: the seed's ``ln σ²`` written as ``2 ln σ``, which stays finite
+    Per element ``½ (μ² + σ² − 2 ln σ − 1)``: auralflow's ``ln σ²`` written as ``2 ln σ``, which stays finite
     for a tiny σ whose square underflows to 0 in float32.
 
     Args:
@@ -92,7 +92,7 @@ def kl_div_loss(mu: torch.Tensor, sigma: torch.Tensor, reduction: str = "mean") 
         sigma: standard deviations, same shape and dtype as ``mu``, every entry > 0.
         reduction: ``"mean"`` (default: mean over all elements, as the upstream implementation and
             ``torch.distributions.kl_divergence(...).mean()``), ``"sum"`` (sum over all elements, the
-            seed's documented formula), ``"batchmean"`` (sum over the latent dimensions, mean over the
+            auralflow's documented formula), ``"batchmean"`` (sum over the latent dimensions, mean over the
             batch: the VAE convention, ``latent_size`` times ``"mean"``) or ``"none"`` (the elementwise
             divergences, shaped like ``mu``).
 
@@ -158,7 +158,7 @@ class GaussianKLDivLoss(nn.Module):
     Args:
         reduction: ``"mean"`` (default, upstream's behaviour), ``"sum"``, ``"batchmean"`` or ``"none"``;
             see :func:`kl_div_loss`.
-        parameterization: ``"sigma"`` (default: ``spread`` is σ > 0, as the seed) or ``"logvar"``
+        parameterization: ``"sigma"`` (default: ``spread`` is σ > 0, as auralflow) or ``"logvar"``
             (``spread`` is ln σ², see :func:`kl_div_loss_logvar`).
     """
 
@@ -263,7 +263,7 @@ class MelFrameVAE(nn.Module):
         latent_dim: size of the latent code (default 8).
         hidden: width of the hidden layers (default 64).
         parameterization: how the encoder's second half is read: ``"logvar"`` (default, ln σ²) or
-            ``"sigma"`` (σ = softplus(output), the positive-σ parameterisation of the seed).
+            ``"sigma"`` (σ = softplus(output), the positive-σ parameterisation of auralflow).
 
     ``forward(x)`` returns ``(reconstruction, mu, spread, logvar)``: ``spread`` is what the KL loss of the
     chosen parameterisation takes (σ or ln σ²) and ``logvar`` is ln σ² in both cases.
@@ -342,7 +342,7 @@ def train_vae(
 
     Both terms use the same ``reduction``: ``"batchmean"`` (default) sums each over its own axis (features,
     latent dimensions) and averages over frames, the ELBO's bookkeeping; ``"mean"`` averages each over all
-    its elements, as the seed's example (``F.l1_loss`` + upstream ``kl_div_loss``) does, which weighs the KL
+    its elements, as auralflow's example (``F.l1_loss`` + upstream ``kl_div_loss``) does, which weighs the KL
     ``n_features / latent_dim`` times more for the same β.
 
     Everything random (initial weights, the reparameterisation noise) comes from ``seed``, so a run is

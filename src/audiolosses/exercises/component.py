@@ -33,7 +33,7 @@ def check_two_component_loss(fn: Callable[[torch.Tensor, torch.Tensor, torch.Ten
     cases = []
     for description, shape, alpha, seed in [
         ("a [2, 6, 5] batch, alpha 0.3", (2, 6, 5), 0.3, 0),
-        ("the seed's 4-D layout [2, 9, 4, 1], alpha 0.5", (2, 9, 4, 1), 0.5, 1),
+        ("auralflow's 4-D layout [2, 9, 4, 1], alpha 0.5", (2, 9, 4, 1), 0.5, 1),
         ("alpha 0: speech distortion only", (3, 4, 4), 0.0, 2),
         ("alpha 0.8", (1, 10, 3), 0.8, 3),
     ]:
@@ -44,7 +44,7 @@ def check_two_component_loss(fn: Callable[[torch.Tensor, torch.Tensor, torch.Ten
         n = mask.numel()
         hints = [
             (lambda r, e=expected, n=n: torch.allclose(r, e * n, rtol=1e-6),
-             "divide the weighted sum by n = mask.numel() (the seed's normalisation)."),
+             "divide the weighted sum by n = mask.numel() (auralflow's normalisation)."),
             (lambda r, s=speech, z=noise, a=alpha, n=n: torch.allclose(r, (a * s + (1 - a) * z) / n, rtol=1e-6),
              "the weights are swapped: alpha multiplies the noise term, 1 - alpha the speech term."),
             (lambda r, m=mask, t=target, res=residual, a=alpha, n=n: torch.allclose(

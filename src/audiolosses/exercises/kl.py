@@ -71,7 +71,7 @@ def check_kl_batchmean(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor])
                  "that is the mean over every element (upstream's reduction); sum over the latent dimensions, "
                  "then average over the batch."),
                 (lambda r, e=elementwise: torch.allclose(r, e.sum()),
-                 "that is the sum over everything (the seed's formula); divide by the batch size."),
+                 "that is the sum over everything (auralflow's formula); divide by the batch size."),
                 (lambda r, e=elementwise: torch.allclose(r, e.mean(dim=1).sum()),
                  "the axes are swapped: sum over dim 1 (latent), average over dim 0 (batch)."),
             ],
