@@ -42,7 +42,7 @@ ALLOWED = {
 
 _NUMBER = re.compile(r"(?<![\w.])[−-]?\d+\.\d+(?:\.\d+)?(?![\w.]*\d)")
 _SKIP = [re.compile(p, re.S) for p in (r"```.*?```", r"\$\$.*?\$\$", r"\$[^$]*\$", r"`[^`]*`", r"\]\([^)]*\)",
-                                      r"https?://\S+", r"[Ss]ections? \d+\.\d+")]
+                                      r"https?://\S+", r"[Ss]ections? \d+\.\d+(?:(?:,| and| or|–) \d+\.\d+)*")]
 _HEADING = re.compile(r"^#+ .*$", re.M)
 
 
