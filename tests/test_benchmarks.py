@@ -51,7 +51,8 @@ def test_quick_run_writes_the_documented_json(offline, tmp_path, capsys):
     assert result["machine"]["device"] == "cpu" and result["machine"]["torch_threads"] == 1
     assert "torch.profiler" in result["settings"]["memory_method"]
     keys = [entry["key"] for entry in result["comparisons"]]
-    assert keys == ["rvm", "hifigan_mel_2x2048", "perceptual_loss", "perceptual_filter", "component", "kl", "auraloss"]
+    assert keys == ["rvm", "hifigan_mel_2x2048", "perceptual_loss", "perceptual_filter", "component", "kl", "auraloss",
+                    "mrstft"]
 
     for entry in result["comparisons"]:
         roles = [row["role"] for row in entry["rows"]]

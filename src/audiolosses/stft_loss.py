@@ -694,7 +694,6 @@ class _MultiResolutionSTFT(torch.autograd.Function):
             if "shared" in saved:
                 grad += saved["shared"] * grad_output.sum()
             grads.append(grad)
-        ctx.saved = None
         return grads[0], grads[1], None, None, None
 
 

@@ -25,6 +25,12 @@ from .kl import check_kl_batchmean, check_kl_standard_normal, check_kl_two_gauss
 from .perceptual import check_bark_centres, check_erb, check_negative_cosine, check_rectified_log
 from .rvm import check_aggregate_bands, check_per_item_rvm, check_predicted_gain_rvm
 from .spectra import check_frame_signal, check_hz_to_mel, check_mel_filterbank, check_scale_to_db
+from .stft_loss import (
+    check_batch_spectral_convergence,
+    check_gain_terms,
+    check_phase_blind_prediction,
+    check_spectral_convergence,
+)
 
 __all__ = [
     "ExerciseCheckError",
@@ -61,4 +67,9 @@ __all__ = [
     "check_quantize",
     "check_normalized_response",
     "check_spearman",
+    # chapter 8
+    "check_spectral_convergence",
+    "check_gain_terms",
+    "check_batch_spectral_convergence",
+    "check_phase_blind_prediction",
 ]
