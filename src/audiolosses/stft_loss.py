@@ -55,7 +55,7 @@ from ._validation import (
     check_tensor,
 )
 from .plot import FigureExplorer, plot_spectrogram
-from .spectral import hz_to_mel, mel_to_hz, scale_to_db
+from .spectral import hz_to_mel, mel_to_hz
 
 __all__ = [
     "PARALLEL_WAVEGAN_RESOLUTIONS",
@@ -1062,9 +1062,9 @@ class STFTLossExplorer(FigureExplorer):
         axes[0].set_ylabel("spectral convergence")
         axes[0].legend()
         fft_size, hop_size, win_length = resolutions[1]
-        magnitude = loss_magnitude(target[1, 0] + prediction[1, 0] * 0 + target[0, 0], fft_size, hop_size,
-                                   win_length)
-        plot_spectrogram(scale_to_db(magnitude, floor_db=-80.0), self.sample_rate, hop_size, ax=axes[1],
-                         title=f"click + tone, window {win_length}")
+        magnitude = loss_magnitude(target[0, 0] + target[1, 0], fft_size, hop_size, win_length)
+        plot_spectrogram(magnitude, self.sample_rate, hop_size, ax=axes[1],
+                         title=f"target click + tone, window {win_length}")
+        axes[1].set_ylim(0, 4000)
         fig.tight_layout()
         return fig
