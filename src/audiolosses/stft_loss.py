@@ -783,9 +783,8 @@ def multi_resolution_stft_loss(
         target: the reference.
         fft_sizes: FFT size of each resolution (default 1024, 2048, 512).
         hop_sizes: hop of each resolution (default 120, 240, 50).
-        win_lengths: window length of each resolution, at most its FFT size (default 600, 1200, 240).""" + \
-        _COMMON_ARGS + """
-""" + _SHAPE + """
+        win_lengths: window length of each resolution, at most its FFT size (default 600, 1200, 240).@COMMON@
+@SHAPE@
 
     Returns:
         The loss (see ``reduction``).
@@ -835,7 +834,7 @@ def stft_loss(
         **settings: the keyword settings of :func:`multi_resolution_stft_loss` (``window``, ``w_sc``,
             ``w_log_mag``, ``w_lin_mag``, ``w_phs``, ``mag_distance``, ``eps``, ``scale``, ``n_bins``,
             ``sample_rate``, ``perceptual_weighting``, ``scale_invariance``, ``per_item``, ``reduction``).
-""" + _SHAPE + """
+@SHAPE@
 
     Example::
 
@@ -895,8 +894,8 @@ class MultiResolutionSTFTLoss(nn.Module):
     Args:
         fft_sizes: FFT size of each resolution (default 1024, 2048, 512: Parallel WaveGAN's).
         hop_sizes: hop of each resolution (default 120, 240, 50).
-        win_lengths: window length of each resolution (default 600, 1200, 240).""" + _COMMON_ARGS + """
-""" + _SHAPE + """
+        win_lengths: window length of each resolution (default 600, 1200, 240).@COMMON@
+@SHAPE@
 
     Example::
 
@@ -954,8 +953,8 @@ class STFTLoss(MultiResolutionSTFTLoss):
     Args:
         fft_size: FFT size (default 1024).
         hop_size: hop (default 120).
-        win_length: window length, at most ``fft_size`` (default 600).""" + _COMMON_ARGS + """
-""" + _SHAPE + """
+        win_length: window length, at most ``fft_size`` (default 600).@COMMON@
+@SHAPE@
 
     Example::
 
@@ -982,6 +981,12 @@ class STFTLoss(MultiResolutionSTFTLoss):
         batch-wide spectral convergence."""
         return cls(**{"fft_size": 1024, "hop_size": 256, "win_length": 1024, "eps": 1e-8, "per_item": False,
                       **overrides})
+
+
+for _documented in (multi_resolution_stft_loss, stft_loss, MultiResolutionSTFTLoss, STFTLoss):
+    # the shared argument and shape sections, written once above
+    _documented.__doc__ = _documented.__doc__.replace("@COMMON@", _COMMON_ARGS).replace("@SHAPE@", _SHAPE.rstrip("\n"))
+del _documented
 
 
 # --------------------------------------------------------------------------------------------------
