@@ -533,3 +533,26 @@ def test_stft_loss_takes_one_resolution():
         stft_loss_terms(prediction, target, reduction="none")
     with pytest.raises(ValueError, match="positive"):
         log_stft_magnitude_loss(torch.zeros(1, 3, 4), torch.ones(1, 3, 4))
+
+
+# --------------------------------------------------------------------------------------------------
+# Explorer
+# --------------------------------------------------------------------------------------------------
+
+
+def test_explorer_draws_and_each_window_sees_one_error():
+    explorer = sl.STFTLossExplorer(24000, shift_ms=2.0, detune_hz=10.0, win_length=1200)
+    assert repr(explorer) == "STFTLossExplorer(shift_ms=2.0, detune_hz=10.0, win_length=1200)"
+    assert explorer.output.outputs[0]["data"]["text/plain"] == "<STFTLossExplorer figure>"
+    target, prediction = explorer.signals()
+    short, _, long = explorer.resolutions()
+    sc = {}
+    for name, (fft_size, hop_size, win_length) in (("short", short), ("long", long)):
+        sc[name] = stft_loss_terms(prediction, target, fft_sizes=(fft_size,), hop_sizes=(hop_size,),
+                                   win_lengths=(win_length,))["spectral_convergence"]
+    assert sc["short"][0] > 5 * sc["long"][0]  # the moved click: seen by the short window
+    assert sc["long"][1] > 5 * sc["short"][1]  # the detuned tone: seen by the long window
+    explorer.controls["win_length"].value = 240  # a control change redraws
+    assert explorer.resolutions()[1] == (256, 48, 240)
+    with pytest.raises(ValueError, match="win_length"):
+        sl.STFTLossExplorer(win_length=1000)

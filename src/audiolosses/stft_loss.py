@@ -1057,12 +1057,12 @@ class STFTLossExplorer(FigureExplorer):
             terms = stft_loss_terms(prediction, target, fft_sizes=(fft_size,), hop_sizes=(hop_size,),
                                     win_lengths=(win_length,))
             values.append(terms["spectral_convergence"])
-        values = torch.stack(values)  # [resolutions, 2]
+        values = torch.stack(values).tolist()  # [resolutions][click, tone]
         labels = [f"{w}" for _, _, w in resolutions]
-        positions = torch.arange(len(resolutions), dtype=torch.float64)
-        axes[0].bar(positions - 0.2, values[:, 0], width=0.4, label="click moved")
-        axes[0].bar(positions + 0.2, values[:, 1], width=0.4, label="tone detuned")
-        axes[0].set_xticks(positions.tolist(), labels)
+        positions = list(range(len(resolutions)))
+        axes[0].bar([p - 0.2 for p in positions], [v[0] for v in values], width=0.4, label="click moved")
+        axes[0].bar([p + 0.2 for p in positions], [v[1] for v in values], width=0.4, label="tone detuned")
+        axes[0].set_xticks(positions, labels)
         axes[0].set_xlabel("window length (samples)")
         axes[0].set_ylabel("spectral convergence")
         axes[0].legend()
