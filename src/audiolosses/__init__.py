@@ -18,10 +18,25 @@ Chapters:
 - :mod:`audiolosses.kl`: the Gaussian KL divergence loss of a VAE (chapter 6).
 - :mod:`audiolosses.atlas`: a loss response atlas, every waveform loss against controlled distortions, judged
   by PESQ and STOI (chapter 7).
+- :mod:`audiolosses.stft_loss`: the multi-resolution STFT loss of Parallel WaveGAN and auraloss (chapter 8).
 - :mod:`audiolosses.sdr`: SNR, SI-SDR, SD-SDR and the negative SI-SDR loss (chapter 9).
 """
 
-from . import atlas, audio, component, exercises, experiments, hifigan, kl, perceptual, plot, rvm, sdr, spectral
+from . import (
+    atlas,
+    audio,
+    component,
+    exercises,
+    experiments,
+    hifigan,
+    kl,
+    perceptual,
+    plot,
+    rvm,
+    sdr,
+    spectral,
+    stft_loss,
+)
 from .audio import load_example, play, play_side_by_side
 from .component import ComponentLoss, component_loss
 from .hifigan import (
@@ -40,6 +55,7 @@ from .perceptual import PerceptualLoss, perceptual_loss
 from .rvm import RelativeVolumeMel, RelativeVolumeMelLoss
 from .sdr import SDSDRLoss, SISDRLoss, sd_sdr_loss, si_sdr, si_sdr_loss
 from .spectral import db_to_scale, mel_filter_bank, mel_spectrogram, scale_to_db, stft_magnitude
+from .stft_loss import MultiResolutionSTFTLoss, STFTLoss, multi_resolution_stft_loss
 
 __version__ = "0.1.0"
 
@@ -54,6 +70,7 @@ __all__ = [
     "component",
     "kl",
     "atlas",
+    "stft_loss",
     "sdr",
     "spectral",
     "load_example",
@@ -82,6 +99,9 @@ __all__ = [
     "kl_div_loss",
     "kl_div_loss_logvar",
     "GaussianKLDivLoss",
+    "multi_resolution_stft_loss",
+    "MultiResolutionSTFTLoss",
+    "STFTLoss",
     "si_sdr",
     "si_sdr_loss",
     "SISDRLoss",
