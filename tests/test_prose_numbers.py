@@ -37,6 +37,10 @@ ALLOWED = {
     "07_loss_atlas.ipynb": {"0.4.0": "auraloss version", "0.0.4": "pesq version", "0.4.1": "pystoi version",
                             "4.6": "PESQ's range", "0.37": "8192 samples at 22050 Hz", "0.5": "a definition (half way)",
                             "0.05": "the threshold, a setting"},
+    "08_multi_resolution_stft.ipynb": {"22.05": "the clips' sample rate in kHz, a setting",
+                                       "8.7": "a factor e in dB, 20 log10(e), a definition",
+                                       "8.06": "-ln sqrt(1e-7): minus the log floor of Parallel WaveGAN's magnitude guard",
+                                       "9.21": "-ln sqrt(1e-8): minus the log floor of auraloss's magnitude guard"},
     "appendix_benchmarks.ipynb": {"1.3.0": "audiocraft version"},
 }
 
