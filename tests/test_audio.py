@@ -356,6 +356,24 @@ def test_play_side_by_side_is_deterministic_and_escapes_labels():
     assert first.index("speech") < first.index("drums")  # rows keep the mapping's order
 
 
+def test_play_side_by_side_is_an_ab_player_with_levels_per_version():
+    loud = _sine(freq=440.0, amp=0.8)
+    quiet = _sine(freq=660.0, amp=0.2)
+    page = play_side_by_side({"loud": loud, "quiet": quiet, "quieter": quiet / 2}, SR).data
+    assert page.startswith('<div class="audiolosses-ab">')
+    buttons = re.findall(r'<button type="button" class="alx-version" aria-pressed="(true|false)">'
+                         r"<b>([^<]*)</b><span class=\"alx-levels\">peak (\S+) dB · RMS (\S+) dB</span>", page)
+    assert [(pressed, name) for pressed, name, _, _ in buttons] == [
+        ("true", "loud"), ("false", "quiet"), ("false", "quieter")]
+    for (_, name, peak, rms), clip in zip(buttons, (loud, quiet, quiet / 2)):
+        # levels computed directly from the samples, reference 1.0
+        samples = clip.double()
+        assert float(peak) == pytest.approx(20 * math.log10(float(samples.abs().max())), abs=0.051)
+        assert float(rms) == pytest.approx(20 * math.log10(float(samples.pow(2).mean().sqrt())), abs=0.051)
+    assert page.count('class="alx-play"') == 1 and page.count('class="alx-seek"') == 1  # one transport
+    assert page.count("<audio") == 3  # one true-level WAV per version, shared by buttons and fallback table
+
+
 def test_play_side_by_side_validation():
     x = _sine()
     with pytest.raises(TypeError, match="clips"):
