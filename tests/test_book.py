@@ -131,3 +131,13 @@ def test_static_checks_catch_what_strict_nbval_would_trip_on(tmp_path):
     assert "ends with ';'" in problems
     assert "memory address" in problems
     assert "not run top to bottom" in problems
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_code_cells_fit_the_website_column(name):
+    """Code lines of at most 88 characters (scripts/format_notebooks.py formats and checks them)."""
+    from format_notebooks import LINE_LENGTH, long_lines
+
+    problems = long_lines(ROOT / f"{name}.ipynb")
+    assert not problems, (f"{len(problems)} code line(s) over {LINE_LENGTH} characters: run "
+                          "python scripts/format_notebooks.py, then shorten what it lists:\n" + "\n".join(problems))
