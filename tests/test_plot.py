@@ -129,6 +129,10 @@ def test_static_grid_covers_settings_within_budget_and_restores_values():
         for position, number in enumerate(numbers):
             labels = grid["choices"][f"{position}:" + ",".join(map(str, numbers[:position]))]
             assert number < len(labels)
+    # the same values are covered whatever the earlier controls are set to (no dependent options here)
+    for position in range(1, len(grid["controls"])):
+        covered = {tuple(labels) for key, labels in grid["choices"].items() if key.startswith(f"{position}:")}
+        assert len(covered) == 1, f"control {position} covers different values under different settings"
     first_labels = grid["choices"]["0:"]
     assert first_labels == ["noise", "tone"]
     fixed = [c["name"] for c in grid["controls"] if c["fixed"]]

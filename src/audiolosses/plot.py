@@ -396,6 +396,10 @@ class FigureExplorer:
                     current.append(key)
                 return
             name, control = items[position]
+            try:  # thin around the saved value, as static_values reads the control's current one
+                control.value = saved[position]
+            except Exception:  # not an option under the earlier controls' settings (dependent options)
+                pass
             values = _thin(self.static_values(name, control), saved[position], counts[position])
             choices[f"{position}:{','.join(map(str, prefix))}"] = [label for _, label in values]
             for number, (value, _) in enumerate(values):

@@ -203,6 +203,7 @@ def _bibliography_labels():
 def setup(app):
     _bibliography_labels()
     app.connect("build-finished", _copy_assets)
+    app.add_css_file("audiolosses/audiolosses-global.css")
     app.connect("build-finished", _write_archive)
     app.connect("html-page-context", _no_launch_buttons, priority=502)  # after sphinx-book-theme adds them
     app.connect("html-page-context", _page_assets, priority=400)  # before myst-nb adds its files
