@@ -44,9 +44,16 @@ def _decode_wav(data: bytes) -> tuple[np.ndarray, int]:
 
 
 def _players(html_text: str) -> list[np.ndarray]:
-    """Decode every base64 WAV embedded in ``<audio ... src="data:audio/wav;base64,...">``."""
-    blobs = re.findall(r'<audio[^>]*src="data:audio/wav;base64,([A-Za-z0-9+/=]+)"', html_text)
-    return [_decode_wav(base64.b64decode(b))[0] for b in blobs]
+    """Decode every base64 WAV or FLAC embedded in ``<audio ... src="data:audio/...;base64,...">``."""
+    blobs = re.findall(r'<audio[^>]*src="data:audio/(wav|flac);base64,([A-Za-z0-9+/=]+)"', html_text)
+    decoded = []
+    for kind, blob in blobs:
+        if kind == "wav":
+            decoded.append(_decode_wav(base64.b64decode(blob))[0])
+        else:  # 16-bit FLAC: the integer samples / 32767, as IPython's WAV decodes
+            samples, _ = sf.read(io.BytesIO(base64.b64decode(blob)), dtype="int16")
+            decoded.append(samples.astype(np.float64) / 32767)
+    return decoded
 
 
 def _sine(freq=440.0, amp=0.5, seconds=0.25, sr=SR, dtype=torch.float32):
@@ -371,7 +378,15 @@ def test_play_side_by_side_is_an_ab_player_with_levels_per_version():
         assert float(peak) == pytest.approx(20 * math.log10(float(samples.abs().max())), abs=0.051)
         assert float(rms) == pytest.approx(20 * math.log10(float(samples.pow(2).mean().sqrt())), abs=0.051)
     assert page.count('class="alx-play"') == 1 and page.count('class="alx-seek"') == 1  # one transport
-    assert page.count("<audio") == 3  # one true-level WAV per version, shared by buttons and fallback table
+    assert page.count("<audio") == 3  # one true-level FLAC per version, shared by buttons and fallback table
+    assert page.count('src="data:audio/flac;base64,') == 3
+
+
+def test_play_side_by_side_flac_holds_the_same_samples_as_plays_wav():
+    clip = _sine(amp=0.3) + 0.1 * _sine(freq=1234.5, amp=0.9)
+    (from_flac,) = _players(play_side_by_side({"clip": clip}, SR).data)
+    from_wav = _decode_wav(play(clip, SR).data)[0]
+    assert np.array_equal(from_flac, from_wav)
 
 
 def test_play_side_by_side_validation():

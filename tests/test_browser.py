@@ -129,13 +129,18 @@ def colab_url(docname: str) -> str:
 
 
 def wav_duration(data_uri: str) -> float:
-    """frames / sample rate of a base64 WAV data: URI, read from its RIFF header."""
+    """frames / sample rate of a base64 WAV (RIFF header) or FLAC (STREAMINFO) data: URI."""
     header, _, payload = data_uri.partition(",")
     assert header.startswith("data:audio/") and header.endswith(";base64"), f"not a base64 audio data URI: {header}"
     try:
         raw = base64.b64decode(unquote(payload), validate=False)
     except binascii.Error as exc:  # pragma: no cover - reported as a failure
         raise AssertionError(f"undecodable base64 in {header}: {exc}") from None
+    if raw[:4] == b"fLaC":  # FLAC (the A/B players): STREAMINFO, the first metadata block
+        info = int.from_bytes(raw[18:26], "big")  # 20 bits rate, 3 channels-1, 5 bits-1, 36 total samples
+        sample_rate, total = info >> 44, info & ((1 << 36) - 1)
+        assert sample_rate > 0 and total > 0, f"{header}: FLAC STREAMINFO without rate or length"
+        return total / sample_rate
     assert raw[:4] == b"RIFF" and raw[8:12] == b"WAVE", f"{header}: not a RIFF/WAVE file"
     pos, sample_rate, block_align, data_size = 12, None, None, None
     while pos + 8 <= len(raw):
@@ -374,7 +379,7 @@ def test_page_works_offline(offline, docname):
     # Audio.
     for index in range(page.locator("audio").count()):
         audio = page.evaluate(_AUDIO, index)
-        wav_sources = [s for s in audio["sources"] if re.match(r"data:audio/(x-)?wav", s)]
+        wav_sources = [s for s in audio["sources"] if re.match(r"data:audio/((x-)?wav|flac)", s)]
         label = f"audio #{index + 1}"
         if audio["error"] or audio["readyState"] < 1 or audio["networkState"] == 3:
             problems.append(f"{label}: not decodable (error={audio['error']}, readyState={audio['readyState']}, "

@@ -314,8 +314,8 @@ class FigureExplorer:
     MAX_STATIC_VALUES = 5
     #: Resolution (dots per inch; the page shows them at 100 dpi) and palette size of the static grid's
     #: images: a dozen figures must stay light next to a chapter's other figures and sounds.
-    STATIC_DPI = 110
-    STATIC_COLOURS = 64
+    STATIC_DPI = 100
+    STATIC_COLOURS = 48
 
     def __init__(self, controls: Mapping[str, object]):
         import ipywidgets as widgets
