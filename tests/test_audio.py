@@ -51,7 +51,7 @@ def _players(html_text: str) -> list[np.ndarray]:
         if kind == "wav":
             decoded.append(_decode_wav(base64.b64decode(blob))[0])
         else:  # 16-bit FLAC: the integer samples / 32767, as IPython's WAV decodes
-            samples, _ = sf.read(io.BytesIO(base64.b64decode(blob)), dtype="int16")
+            samples, _ = sf.read(io.BytesIO(base64.b64decode(blob)), dtype="int16", always_2d=True)
             decoded.append(samples.astype(np.float64) / 32767)
     return decoded
 
