@@ -2,7 +2,9 @@
 
 Opens each page listed in _toc.yml from disk in headless Chromium (Debian's /usr/bin/chromium through
 Playwright, every non-file request blocked), records every file the page loads (HTML, scripts,
-stylesheets, fonts, images, MathJax's lazy extensions) and sums their sizes on disk.
+stylesheets, fonts, images, MathJax's lazy extensions) and sums their sizes on disk: the page's own
+bytes (its HTML, with the sounds and explorer figures embedded in it, and its figure files) and the
+total with the files every page shares (theme, icons, MathJax: loaded once, then cached).
 
     python scripts/page_weights.py                  # the site in _build/html
     python scripts/page_weights.py --site OTHER_DIR --json weights.json
@@ -42,7 +44,9 @@ def weigh(site: Path, docnames: list[str]) -> dict[str, dict]:
             page.goto((site / f"{docname}.html").as_uri(), wait_until="load")
             page.wait_for_timeout(1500)  # lazy MathJax extensions and fonts
             sizes = {str(f.relative_to(site)): f.stat().st_size for f in files if f.is_file()}
-            results[docname] = {"bytes": sum(sizes.values()), "files": len(sizes),
+            own = sum(size for name, size in sizes.items()
+                      if name == f"{docname}.html" or name.startswith(("_images/", "_downloads/")))
+            results[docname] = {"bytes": sum(sizes.values()), "own_bytes": own, "files": len(sizes),
                                 "largest": sorted(sizes.items(), key=lambda kv: -kv[1])[:5]}
             context.close()
         browser.close()
@@ -60,7 +64,8 @@ def main() -> int:
              if (args.site / f"{d}.html").exists()]
     results = weigh(args.site.resolve(), list(dict.fromkeys(pages() + extra)))
     for docname, result in results.items():
-        print(f"{docname:40s} {result['bytes'] / 1e6:6.2f} MB  ({result['files']} files)")
+        print(f"{docname:40s} {result['own_bytes'] / 1e6:6.2f} MB own (HTML + figures), "
+              f"{result['bytes'] / 1e6:6.2f} MB with the shared theme/MathJax files ({result['files']} files)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0

@@ -611,3 +611,20 @@ def test_intro_links_the_whole_course_archive(offline):
     names = {Path(n).name for n in zipfile.ZipFile(archive).namelist()}
     expected = {f"{Path(n).name}.ipynb" for n in chapters() if (ROOT / f"{n}.ipynb").exists()}
     assert expected <= names, f"missing from the archive: {sorted(expected - names)}"
+
+
+def test_api_page_fits_a_phone_and_shows_no_machine_paths(browser):
+    require_browser()
+    page = OfflinePage(browser, PHONE)
+    try:
+        shown = _open(page, "book/api")
+        width = shown.evaluate("() => document.documentElement.scrollWidth")
+        text = shown.evaluate("() => document.querySelector('article').innerText")
+        notebook_links = shown.locator("article a[href*='.html']", has_text="Sound, spectra and decibels").count()
+    finally:
+        page.context.close()
+    assert width <= PHONE["width"] + 1, f"the API page is {width} px wide on a {PHONE['width']} px phone"
+    assert not re.search(r"PosixPath|/work/|/home/|site-packages", text), "a machine path on the API page"
+    assert "Define the computation performed at every call" not in text, "torch's inherited forward() text"
+    assert not re.search(r"\{[A-Z][^{}\n]{1,60} \d{4}\}", text), "an unresolved {Author Year} citation"
+    assert "Notebook: book/" not in text and notebook_links >= 1, "Notebook entries are not links"

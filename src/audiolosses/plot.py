@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import json
+from functools import partial
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -47,7 +48,8 @@ def use_style() -> None:
     """Apply :data:`STYLE` to matplotlib's global settings (call once at the top of a notebook).
 
     In IPython (Jupyter, Colab) it also makes every displayed figure a HiDPI PNG (:func:`figure_png`:
-    drawn at :data:`DISPLAY_DPI`, shown at its 100 dpi size, with alt text that names what it shows).
+    drawn at :data:`DISPLAY_DPI`, 128 colours, shown at its 100 dpi size, with alt text that names what
+    it shows).
     """
     plt.rcParams.update(STYLE)
     try:
@@ -59,7 +61,10 @@ def use_style() -> None:
         return
     from matplotlib.figure import Figure
 
-    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+    # pyplot loads its backend lazily, and the inline backend registers its own PNG formatter when it
+    # loads: load it now (an empty figure, closed at once, is never shown) so that ours stays.
+    plt.close(plt.figure())
+    shell.display_formatter.formatters["image/png"].for_type(Figure, partial(figure_png, colours=128))
 
 
 def figure_alt_text(fig) -> str:
