@@ -572,14 +572,18 @@ def test_ab_player_switches_versions_at_the_same_position(sized, docname):
         assert button["right"] <= width + 1, f"{sized.size}: a version button overflows the screen"
     if len(state["buttons"]) < 2:
         pytest.skip("the first comparison holds one version")
+    # Slow playback down (position is in media time either way) so that even a 0.2 s clip is still
+    # playing when the test switches, whatever the machine's load.
+    root.evaluate("(root) => root.querySelectorAll('audio').forEach(a => { a.playbackRate = 0.1; })")
     root.locator("button.alx-play").click()
     page.wait_for_function("(root) => { const a = root.querySelectorAll('audio')[Number(root.dataset.alxActive)];"
-                           " return !a.paused && a.currentTime > 0.3; }", arg=root.element_handle(), timeout=10_000)
+                           " return !a.paused && a.currentTime > 0.2 * a.duration; }",
+                           arg=root.element_handle(), timeout=15_000)
     root.locator("button.alx-version").nth(1).click()
     state = root.evaluate(_AB)
     assert state["active"] == 1 and state["buttons"][1]["pressed"] == "true"
     assert state["paused"][0] and not state["paused"][1], f"after switching: paused = {state['paused']}"
-    assert abs(state["times"][1] - state["times"][0]) < 0.25, f"position not kept: {state['times']}"
+    assert abs(state["times"][1] - state["times"][0]) < 0.05, f"position not kept: {state['times']}"
     blocked, errors = sized.unexpected()
     assert not blocked and not errors, (blocked, errors)
 

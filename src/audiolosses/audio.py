@@ -348,21 +348,6 @@ def _scaled_numpy(waveform: torch.Tensor, reference: float, name: str) -> np.nda
     return data[0] if data.shape[0] == 1 else data
 
 
-def _flac_data_uri(data: np.ndarray, sample_rate: int) -> str:
-    """``data`` (``[time]`` or ``[channels, time]`` within +-1) as a base64 16-bit FLAC ``data:`` URI.
-
-    Quantised exactly as IPython's ``Audio(..., normalize=False)`` quantises its WAV (``x * 32767``
-    truncated), then compressed losslessly.
-    """
-    import base64
-    import io
-
-    samples = (np.atleast_2d(data).T * 32767).astype("<i2")  # [time, channels]
-    buffer = io.BytesIO()
-    sf.write(buffer, samples, sample_rate, format="FLAC", subtype="PCM_16")
-    return "data:audio/flac;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def play(waveform: torch.Tensor, sample_rate: int, *, reference: float = 1.0):
     """Level-faithful audio player for a notebook.
 
@@ -420,8 +405,8 @@ def play_side_by_side(clips: Mapping[str, torch.Tensor], sample_rate: int, *, re
     Returns:
         IPython.display.HTML: A ``<div class="audiolosses-ab">`` holding the version buttons, the
         transport, and a ``<table>`` with one ``<audio controls>`` element per clip, each embedding a
-        base64 16-bit FLAC of ``clip / reference`` (lossless: the same 16-bit samples as the WAV that
-        :func:`play` embeds, about a third smaller, so a chapter with many comparisons stays light).
+        base64 16-bit WAV of ``clip / reference`` (WAV, not the smaller lossless FLAC: Chromium cannot
+        seek in a FLAC without a seek table, and the A/B switch seeks).
 
     Raises:
         TypeError: If ``clips`` is not a mapping, a label is not a string, a clip is not a
@@ -429,7 +414,7 @@ def play_side_by_side(clips: Mapping[str, torch.Tensor], sample_rate: int, *, re
         ValueError: If ``clips`` is empty, a clip has a bad shape or holds NaN/Inf, ``sample_rate`` or
             ``reference`` is not positive, or a clip peaks above the given ``reference``.
     """
-    from IPython.display import HTML
+    from IPython.display import HTML, Audio
 
     if not isinstance(clips, Mapping):
         raise TypeError(f"clips must be a mapping from label to waveform, got {type(clips).__name__}")
@@ -448,7 +433,8 @@ def play_side_by_side(clips: Mapping[str, torch.Tensor], sample_rate: int, *, re
 
     rows, buttons = [], []
     for number, (label, waveform) in enumerate(checked.items()):
-        src = _flac_data_uri(_scaled_numpy(waveform, reference, f"clips[{label!r}]"), sample_rate)
+        audio = Audio(_scaled_numpy(waveform, reference, f"clips[{label!r}]"), rate=sample_rate, normalize=False)
+        src = audio.src_attr()
         peak = peak_db(waveform, reference=reference)
         rms = rms_db(waveform, reference=reference)
         name = html.escape(label)
