@@ -40,7 +40,7 @@ STYLE = {
 }
 
 
-#: Resolution of the figures a notebook shows (2× the 100 dpi layout: sharp on HiDPI screens).
+#: Resolution of the figures a notebook shows, twice the 100 dpi layout, so they stay sharp on HiDPI screens.
 DISPLAY_DPI = 200
 
 
