@@ -44,9 +44,16 @@ def _decode_wav(data: bytes) -> tuple[np.ndarray, int]:
 
 
 def _players(html_text: str) -> list[np.ndarray]:
-    """Decode every base64 WAV embedded in ``<audio ... src="data:audio/wav;base64,...">``."""
-    blobs = re.findall(r'<audio[^>]*src="data:audio/wav;base64,([A-Za-z0-9+/=]+)"', html_text)
-    return [_decode_wav(base64.b64decode(b))[0] for b in blobs]
+    """Decode every base64 WAV or FLAC embedded in ``<audio ... src="data:audio/...;base64,...">``."""
+    blobs = re.findall(r'<audio[^>]*src="data:audio/(wav|flac);base64,([A-Za-z0-9+/=]+)"', html_text)
+    decoded = []
+    for kind, blob in blobs:
+        if kind == "wav":
+            decoded.append(_decode_wav(base64.b64decode(blob))[0])
+        else:  # 16-bit FLAC: the integer samples / 32767, as IPython's WAV decodes
+            samples, _ = sf.read(io.BytesIO(base64.b64decode(blob)), dtype="int16", always_2d=True)
+            decoded.append(samples.astype(np.float64) / 32767)
+    return decoded
 
 
 def _sine(freq=440.0, amp=0.5, seconds=0.25, sr=SR, dtype=torch.float32):
@@ -354,6 +361,25 @@ def test_play_side_by_side_is_deterministic_and_escapes_labels():
     assert "id=" not in first
     assert "speech &lt;clean&gt;" in first and "drums &amp; co" in first
     assert first.index("speech") < first.index("drums")  # rows keep the mapping's order
+
+
+def test_play_side_by_side_is_an_ab_player_with_levels_per_version():
+    loud = _sine(freq=440.0, amp=0.8)
+    quiet = _sine(freq=660.0, amp=0.2)
+    page = play_side_by_side({"loud": loud, "quiet": quiet, "quieter": quiet / 2}, SR).data
+    assert page.startswith('<div class="audiolosses-ab">')
+    buttons = re.findall(r'<button type="button" class="alx-version" aria-pressed="(true|false)">'
+                         r"<b>([^<]*)</b><span class=\"alx-levels\">peak (\S+) dB · RMS (\S+) dB</span>", page)
+    assert [(pressed, name) for pressed, name, _, _ in buttons] == [
+        ("true", "loud"), ("false", "quiet"), ("false", "quieter")]
+    for (_, name, peak, rms), clip in zip(buttons, (loud, quiet, quiet / 2)):
+        # levels computed directly from the samples, reference 1.0
+        samples = clip.double()
+        assert float(peak) == pytest.approx(20 * math.log10(float(samples.abs().max())), abs=0.051)
+        assert float(rms) == pytest.approx(20 * math.log10(float(samples.pow(2).mean().sqrt())), abs=0.051)
+    assert page.count('class="alx-play"') == 1 and page.count('class="alx-seek"') == 1  # one transport
+    assert page.count("<audio") == 3  # one true-level WAV per version, shared by buttons and fallback table
+    assert page.count('src="data:audio/wav;base64,') == 3
 
 
 def test_play_side_by_side_validation():

@@ -1,9 +1,15 @@
 """The built website, opened from disk in headless Chromium with every other request blocked.
 
-For each page in _toc.yml (the intro, every chapter): the page loads, math is typeset, every <audio>
-plays for exactly as long as the WAV inside its data: URI says, the Colab button opens this chapter of
-this repository, saved widgets render, nothing is fetched from the network and the console is clean
-apart from the known Jupyter Book 1 noise listed below.
+For each page in _toc.yml (the intro, every chapter): the page loads, math is typeset (no raw TeX left
+inside it), every <audio> plays for exactly as long as the WAV inside its data: URI says, the Colab button
+opens this chapter of this repository (the appendix has none), figures are HiDPI with real alt text, no
+widget manager is loaded, nothing is fetched from the network and the console is clean apart from the
+known Jupyter Book 1 noise listed below.
+
+At a phone's size (390x844) and a desktop's (1366x900): the menu and "On this page" buttons open their
+panels (desktop: the menu collapses the sidebar) and there is one search box; moving an explorer's
+control changes its figure; the A/B player switches versions at the same playback position and shows
+each version's levels; no code cell scrolls sideways at 1366 px. The intro links the whole-course archive.
 
 Needs the built site (`jupyter-book build .`, after `scripts/vendor_web_assets.sh`) and Debian's
 Chromium (`scripts/install_chromium.sh`). Without them the tests skip, unless
@@ -38,7 +44,11 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required", "--mute-audio",
 ]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
 DURATION_TOLERANCE_S = 0.05
 
 # Console errors and uncaught exceptions that Jupyter Book 1 pages produce on their own. Each entry
@@ -49,11 +59,6 @@ KNOWN_CONSOLE_NOISE = [
     r"Identifier 'THEBE_JS_URL' has already been declared",
     # pydata-sphinx-theme logs this when no default theme mode is stored yet; it falls back to auto.
     r"Got invalid theme mode",
-    # The ipywidgets HTML manager typesets widget labels with the MathJax 2 API (MathJax.Hub.Queue);
-    # the book loads MathJax 3, which has no Hub. Labels keep their raw TeX, widgets work.
-    r"reading 'Queue'",
-    # Font Awesome files of the widget manager (resolved relative to its AMD module): icons only.
-    r"Failed to load resource: .*\[\S*(?:html-manager|@jupyter-widgets)\S*\.(?:woff2?|ttf|eot|svg)(?:[?#]\S*)?\]$",
 ]
 # Requests to anywhere but file:// and data: are aborted; these (regexes on the URL) may be attempted
 # without failing the test. None is known: vendored MathJax/require.js/widget manager load from disk.
@@ -124,13 +129,18 @@ def colab_url(docname: str) -> str:
 
 
 def wav_duration(data_uri: str) -> float:
-    """frames / sample rate of a base64 WAV data: URI, read from its RIFF header."""
+    """frames / sample rate of a base64 WAV (RIFF header) or FLAC (STREAMINFO) data: URI."""
     header, _, payload = data_uri.partition(",")
     assert header.startswith("data:audio/") and header.endswith(";base64"), f"not a base64 audio data URI: {header}"
     try:
         raw = base64.b64decode(unquote(payload), validate=False)
     except binascii.Error as exc:  # pragma: no cover - reported as a failure
         raise AssertionError(f"undecodable base64 in {header}: {exc}") from None
+    if raw[:4] == b"fLaC":  # FLAC (the A/B players): STREAMINFO, the first metadata block
+        info = int.from_bytes(raw[18:26], "big")  # 20 bits rate, 3 channels-1, 5 bits-1, 36 total samples
+        sample_rate, total = info >> 44, info & ((1 << 36) - 1)
+        assert sample_rate > 0 and total > 0, f"{header}: FLAC STREAMINFO without rate or length"
+        return total / sample_rate
     assert raw[:4] == b"RIFF" and raw[8:12] == b"WAVE", f"{header}: not a RIFF/WAVE file"
     pos, sample_rate, block_align, data_size = 12, None, None, None
     while pos + 8 <= len(raw):
@@ -188,8 +198,9 @@ def browser():
 class OfflinePage:
     """A page whose non-file:/data: requests are aborted and recorded, with its console errors."""
 
-    def __init__(self, browser):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, viewport=None):
+        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
+                                           has_touch=viewport == PHONE, is_mobile=viewport == PHONE)
         self.context.set_default_timeout(30_000)
         self.blocked: list[str] = []
         self.errors: list[str] = []
@@ -228,6 +239,18 @@ def offline(browser):
     page.context.close()
 
 
+@pytest.fixture(params=list(SIZES))
+def sized(browser, request):
+    """An offline page at a phone's size and at a desktop's."""
+    if browser is None:
+        yield None
+        return
+    page = OfflinePage(browser, SIZES[request.param])
+    page.size = request.param
+    yield page
+    page.context.close()
+
+
 # --------------------------------------------------------------------------------------------------
 # The test
 # --------------------------------------------------------------------------------------------------
@@ -247,12 +270,21 @@ _PROSE_TEXT = """() => {
     return article.textContent;
 }"""
 
-# TeX errors (merror) and undefined macros (the noundefined package renders them as red text).
+# TeX errors (merror), undefined macros (the noundefined package renders them as red text) and raw TeX
+# inside rendered math (a macro left as text, e.g. \\_ inside \\text{} without the textmacros extension).
 _MATH_ERRORS = """() => [
+    ...[...document.querySelectorAll('article mjx-assistive-mml mtext')].map(e => e.textContent)
+        .filter(text => /\\\\[A-Za-z_]/.test(text)).map(text => `raw TeX inside math: ${text}`),
     ...[...document.querySelectorAll('article mjx-merror')].map(e => e.getAttribute('data-mjx-error') || e.textContent),
     ...[...document.querySelectorAll('article mjx-assistive-mml mtext[mathcolor="red"]')]
         .map(e => e.textContent).filter(text => text.startsWith('\\\\')).map(text => `undefined macro ${text}`),
 ]"""
+
+# Images in cell outputs (explorers excepted: their pre-rendered grid is drawn at 1.1x to stay light).
+_FIGURES = """() => [...document.querySelectorAll('article .cell_output img')]
+    .filter(img => !img.closest('.audiolosses-explorer'))
+    .map(img => ({src: img.getAttribute('src'), alt: img.getAttribute('alt') || '', natural: img.naturalWidth,
+                  shown: img.getBoundingClientRect().width}))"""
 
 _AUDIO = """async (index) => {
     const audio = document.querySelectorAll('audio')[index];
@@ -347,7 +379,7 @@ def test_page_works_offline(offline, docname):
     # Audio.
     for index in range(page.locator("audio").count()):
         audio = page.evaluate(_AUDIO, index)
-        wav_sources = [s for s in audio["sources"] if re.match(r"data:audio/(x-)?wav", s)]
+        wav_sources = [s for s in audio["sources"] if re.match(r"data:audio/((x-)?wav|flac)", s)]
         label = f"audio #{index + 1}"
         if audio["error"] or audio["readyState"] < 1 or audio["networkState"] == 3:
             problems.append(f"{label}: not decodable (error={audio['error']}, readyState={audio['readyState']}, "
@@ -370,19 +402,26 @@ def test_page_works_offline(offline, docname):
         expected_colab = colab_url(docname)
         links = page.eval_on_selector_all(f".dropdown-launch-buttons a[href^='{COLAB}']",
                                           "els => els.map(e => e.getAttribute('href'))")
-        if links != [expected_colab]:
-            problems.append(f"Colab links in the launch dropdown: {links}, expected [{expected_colab!r}]")
+        runs_on_colab = json.loads(source.read_text()).get("metadata", {}).get("audiolosses", {}).get("colab", True)
+        expected = [expected_colab] if runs_on_colab else []
+        if links != expected:
+            problems.append(f"Colab links in the launch dropdown: {links}, expected {expected}")
 
-        # Widgets.
+        # Explorers: the website shows their static version (pre-rendered figures), no widget manager.
         if widget_state:
-            try:
-                page.locator("article .jupyter-widgets").first.wait_for(state="visible", timeout=20_000)
-            except Exception:  # playwright TimeoutError
-                problems.append("the notebook has saved widget state but no widget rendered in the article")
-            else:
-                widgets = page.evaluate(_WIDGETS)
-                if widgets["missing"]:
-                    problems.append(f"saved widget views not rendered: {widgets['missing']}")
+            explorers = page.locator("article .audiolosses-explorer")
+            if explorers.count() == 0:
+                problems.append("the notebook has an explorer (saved widget state) but the page shows none")
+        if re.search(r"embed-amd\.js|widget-state\+json", html.read_text()):
+            problems.append("the page loads the ipywidgets manager or widget state, which no output needs")
+
+    # Figures: HiDPI (drawn at 2x their displayed size) and alt text that says what they show.
+    for figure in page.evaluate(_FIGURES):
+        if figure["alt"] in ("", figure["src"]) or figure["alt"].endswith(".png"):
+            problems.append(f"figure {figure['src']} has no real alt text: {figure['alt']!r}")
+        if figure["natural"] < 1.8 * figure["shown"] and figure["shown"] >= figure["natural"] / 2.2:
+            problems.append(f"figure {figure['src']} is {figure['natural']} px wide shown at {figure['shown']} px"
+                            " (not HiDPI)")
 
     page.wait_for_timeout(300)  # late console errors (widget rendering, lazy MathJax extensions)
     blocked, errors = offline.unexpected()
@@ -391,3 +430,189 @@ def test_page_works_offline(offline, docname):
     if errors:
         problems.append("console errors:\n    " + "\n    ".join(errors))
     assert not problems, f"{docname} ({html.relative_to(SITE)}):\n  - " + "\n  - ".join(problems)
+
+
+# --------------------------------------------------------------------------------------------------
+# Both sizes: navigation, explorers, A/B players, code that fits
+# --------------------------------------------------------------------------------------------------
+
+def chapters() -> list[str]:
+    return [n for n in pages() if n != TOC["root"]]
+
+
+def _open(offline_page, docname):
+    html = SITE / f"{docname}.html"
+    assert html.exists(), f"{docname}: {html} was not built (stale site?)"
+    offline_page.page.goto(html.as_uri(), wait_until="load")
+    return offline_page.page
+
+
+_VISIBLE = """(selector) => [...document.querySelectorAll(selector)].filter(e => {
+    const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+}).length"""
+
+
+def test_navigation_menu_on_this_page_and_one_search_box(sized):
+    require_browser()
+    page = _open(sized, "book/01_sound_spectra_decibels")
+    search = page.evaluate(_VISIBLE, ".search-button-field, .search-button, form.bd-search")
+    assert search == 1, f"{sized.size}: {search} search boxes/buttons visible, expected 1"
+    menu = page.locator(".primary-toggle:visible")
+    assert menu.count() == 1, f"{sized.size}: {menu.count()} visible menu buttons"
+    menu.first.click()
+    page.wait_for_timeout(400)
+    if sized.size == "phone":
+        assert page.evaluate("() => document.querySelector('#pst-primary-sidebar-modal').open"), \
+            "phone: the menu button did not open the navigation"
+        link = page.locator("#pst-primary-sidebar-modal a.reference.internal", has_text="Relative Volume Mel")
+        assert link.is_visible(), "phone: the opened navigation does not show the chapters"
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+        toc = page.locator(".secondary-toggle:visible")
+        assert toc.count() == 1, f"phone: {toc.count()} visible 'On this page' buttons"
+        toc.first.click()
+        page.wait_for_timeout(400)
+        assert page.evaluate("() => document.querySelector('#pst-secondary-sidebar-modal').open"), \
+            "phone: the 'On this page' button did not open the page's contents"
+        assert page.locator("#pst-secondary-sidebar-modal nav a").first.is_visible()
+    else:
+        sidebar = page.locator("#pst-primary-sidebar")
+        assert not sidebar.is_visible() or sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 1, \
+            "desktop: the menu button did not collapse the sidebar"
+        menu.first.click()
+        page.wait_for_timeout(400)
+        assert sidebar.is_visible() and sidebar.bounding_box()["x"] >= 0, "desktop: the sidebar did not come back"
+        assert page.locator("#pst-page-navigation-heading-2, .bd-sidebar-secondary .page-toc").first.is_visible()
+    blocked, errors = sized.unexpected()
+    assert not blocked and not errors, (blocked, errors)
+
+
+_EXPLORER = """(root) => {
+    const data = JSON.parse(root.querySelector('script.alx-data').textContent);
+    const inputs = [...root.querySelectorAll('[data-alx-control]')];
+    return {live: root.classList.contains('alx-live'), key: root.dataset.alxKey || null,
+            src: root.querySelector('img.alx-figure').src, images: data.images, index: data.index,
+            controls: inputs.map(i => ({tag: i.tagName, disabled: i.disabled, value: i.value, max: i.max || null,
+                                        options: i.tagName === 'SELECT' ? i.options.length : null,
+                                        width: i.getBoundingClientRect().width}))};
+}"""
+
+
+def _explorer_pages():
+    return [n for n in chapters() if (ROOT / f"{n}.ipynb").exists()
+            and markdown_and_widget_state(source_of(n) or ROOT / f"{n}.ipynb")[1]]
+
+
+@pytest.mark.parametrize("docname", _explorer_pages())
+def test_moving_an_explorer_control_changes_its_figure(sized, docname):
+    require_browser()
+    page = _open(sized, docname)
+    root = page.locator("article .audiolosses-explorer").first
+    root.wait_for(state="attached", timeout=10_000)
+    before = root.evaluate(_EXPLORER)
+    assert before["live"], "the site script did not set up the explorer"
+    movable = [k for k, c in enumerate(before["controls"])
+               if not c["disabled"] and ((c["options"] or 0) > 1 or (c["max"] and int(c["max"]) > 0))]
+    assert movable, f"no control of the explorer can move: {before['controls']}"
+    for k, control in enumerate(before["controls"]):
+        assert not control["disabled"], f"control {k} is shown but disabled"
+        if control["tag"] == "INPUT" and sized.size == "phone":
+            assert control["width"] >= 120, f"phone: slider {k} is {control['width']:.0f} px wide"
+    seen = {before["src"]}
+    for k in movable:
+        control = before["controls"][k]
+        target = page.locator(f"article .audiolosses-explorer [data-alx-control='{k}']").first
+        new = "1" if control["value"] != "1" else "0"
+        if control["tag"] == "SELECT":
+            target.select_option(index=int(new))
+        else:
+            target.evaluate("(input, value) => { input.value = value; "
+                            "input.dispatchEvent(new Event('input', {bubbles: true})); }", new)
+        after = root.evaluate(_EXPLORER)
+        assert after["key"] in after["index"], f"control {k}: settings {after['key']} not in the grid"
+        assert after["src"] == after["images"][after["index"][after["key"]]], f"control {k}: wrong figure"
+        assert after["src"] not in seen, f"moving control {k} did not change the figure"
+        seen.add(after["src"])
+    blocked, errors = sized.unexpected()
+    assert not blocked and not errors, (blocked, errors)
+
+
+def _ab_pages():
+    return [n for n in chapters() if "play_side_by_side" in (ROOT / f"{n}.ipynb").read_text()]
+
+
+_AB = """(root) => {
+    const audios = [...root.querySelectorAll('audio')];
+    return {active: Number(root.dataset.alxActive), live: root.classList.contains('alx-live'),
+            times: audios.map(a => a.currentTime), paused: audios.map(a => a.paused),
+            buttons: [...root.querySelectorAll('button.alx-version')].map(b => ({
+                text: b.textContent, pressed: b.getAttribute('aria-pressed'),
+                right: b.getBoundingClientRect().right})),
+            table: [...root.querySelectorAll('table.alx-fallback tr')].slice(1)
+                .map(r => [...r.querySelectorAll('td')].map(td => td.textContent)),
+            tableShown: root.querySelector('table.alx-fallback').getBoundingClientRect().height > 0};
+}"""
+
+
+@pytest.mark.parametrize("docname", _ab_pages())
+def test_ab_player_switches_versions_at_the_same_position(sized, docname):
+    require_browser()
+    page = _open(sized, docname)
+    players = page.locator("article .audiolosses-ab")
+    assert players.count() >= 1, "the chapter compares sounds but shows no A/B player"
+    root = players.first
+    root.scroll_into_view_if_needed()
+    state = root.evaluate(_AB)
+    assert state["live"] and not state["tableShown"], "the site script did not set up the A/B player"
+    width = page.viewport_size["width"]
+    for button, row in zip(state["buttons"], state["table"]):
+        label, _, peak, rms = row
+        assert f"peak {peak} dB" in button["text"] and f"RMS {rms} dB" in button["text"], (button, row)
+        assert button["right"] <= width + 1, f"{sized.size}: a version button overflows the screen"
+    if len(state["buttons"]) < 2:
+        pytest.skip("the first comparison holds one version")
+    # Slow playback down (position is in media time either way) so that even a 0.2 s clip is still
+    # playing when the test switches, whatever the machine's load.
+    root.evaluate("(root) => root.querySelectorAll('audio').forEach(a => { a.playbackRate = 0.1; })")
+    root.locator("button.alx-play").click()
+    page.wait_for_function("(root) => { const a = root.querySelectorAll('audio')[Number(root.dataset.alxActive)];"
+                           " return !a.paused && a.currentTime > 0.2 * a.duration; }",
+                           arg=root.element_handle(), timeout=15_000)
+    root.locator("button.alx-version").nth(1).click()
+    state = root.evaluate(_AB)
+    assert state["active"] == 1 and state["buttons"][1]["pressed"] == "true"
+    assert state["paused"][0] and not state["paused"][1], f"after switching: paused = {state['paused']}"
+    assert abs(state["times"][1] - state["times"][0]) < 0.05, f"position not kept: {state['times']}"
+    blocked, errors = sized.unexpected()
+    assert not blocked and not errors, (blocked, errors)
+
+
+def test_intro_links_the_whole_course_archive(offline):
+    import zipfile
+
+    require_browser()
+    page = _open(offline, TOC["root"])
+    href = page.locator("article a.audiolosses-download").get_attribute("href")
+    archive = (SITE / TOC["root"]).parent / href
+    assert archive.resolve().is_file(), f"the download link points at {archive}, which was not built"
+    names = {Path(n).name for n in zipfile.ZipFile(archive).namelist()}
+    expected = {f"{Path(n).name}.ipynb" for n in chapters() if (ROOT / f"{n}.ipynb").exists()}
+    assert expected <= names, f"missing from the archive: {sorted(expected - names)}"
+
+
+def test_api_page_fits_a_phone_and_shows_no_machine_paths(browser):
+    require_browser()
+    page = OfflinePage(browser, PHONE)
+    try:
+        shown = _open(page, "book/api")
+        width = shown.evaluate("() => document.documentElement.scrollWidth")
+        text = shown.evaluate("() => document.querySelector('article').innerText")
+        notebook_links = shown.locator("article a[href*='.html']", has_text="Sound, spectra and decibels").count()
+    finally:
+        page.context.close()
+    assert width <= PHONE["width"] + 1, f"the API page is {width} px wide on a {PHONE['width']} px phone"
+    assert not re.search(r"PosixPath|/work/|/home/|site-packages", text), "a machine path on the API page"
+    assert "Define the computation performed at every call" not in text, "torch's inherited forward() text"
+    assert not re.search(r"\{[A-Z][^{}\n]{1,60} \d{4}\}", text), "an unresolved {Author Year} citation"
+    assert "Notebook: book/" not in text and notebook_links >= 1, "Notebook entries are not links"

@@ -1,5 +1,8 @@
 """The figure helpers draw what they say, with the documented axes, and validate their inputs."""
 
+import json
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -86,3 +89,70 @@ def test_spectrogram_explorer_redraws_and_has_a_stable_repr():
     assert bundle["text/plain"].startswith("SpectrogramExplorer(") and "image/png" not in bundle["text/plain"]
     with pytest.raises(ValueError, match="n_fft must be one of"):
         plot.SpectrogramExplorer(clips, 8000, n_fft=1000)
+
+
+def test_figure_png_is_hidpi_compact_and_described():
+    fig, ax = plt.subplots(figsize=(4.0, 2.0))
+    ax.plot([0, 1], [1, 0])
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("amplitude")
+    ax.set_title("a falling line")
+    png, meta = plot.figure_png(fig)
+    from PIL import Image
+    import io
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "P"  # palette PNG
+    assert image.width == pytest.approx(2 * meta["width"], abs=2)  # drawn at 2x, shown at 1x
+    assert image.height == pytest.approx(2 * meta["height"], abs=2)
+    assert meta["alt"] == "Figure: plot of amplitude against time (s): a falling line"
+
+
+def _explorer():
+    clips = {"noise": torch.randn(4000, generator=torch.Generator().manual_seed(0)),
+             "tone": torch.sin(torch.arange(4000) * 0.3)}
+    return plot.SpectrogramExplorer(clips, 8000, n_fft=512, hop_length=128, n_mels=40)
+
+
+def test_static_grid_covers_settings_within_budget_and_restores_values():
+    explorer = _explorer()
+    before = explorer.values
+    grid = explorer.static_grid()
+    assert explorer.values == before
+    assert 2 <= len(grid["images"]) <= explorer.MAX_STATIC_FIGURES
+    assert len(set(grid["images"])) == len(grid["images"])  # every setting draws a different figure
+    # the page opens on the figure of the current settings
+    assert grid["images"][grid["index"][grid["current"]]] == plot.figure_data_uri(
+        explorer.figure(), dpi=explorer.STATIC_DPI, colours=explorer.STATIC_COLOURS)
+    # every key is a full combination of value indices that exist in the choices
+    for key in grid["index"]:
+        numbers = [int(n) for n in key.split(",")]
+        for position, number in enumerate(numbers):
+            labels = grid["choices"][f"{position}:" + ",".join(map(str, numbers[:position]))]
+            assert number < len(labels)
+    # the same values are covered whatever the earlier controls are set to (no dependent options here)
+    for position in range(1, len(grid["controls"])):
+        covered = {tuple(labels) for key, labels in grid["choices"].items() if key.startswith(f"{position}:")}
+        assert len(covered) == 1, f"control {position} covers different values under different settings"
+    first_labels = grid["choices"]["0:"]
+    assert first_labels == ["noise", "tone"]
+    fixed = [c["name"] for c in grid["controls"] if c["fixed"]]
+    live = [c["name"] for c in grid["controls"] if not c["fixed"]]
+    assert live and set(fixed) | set(live) == set(explorer.controls)
+
+
+def test_static_html_controls_are_disabled_until_the_site_script_runs():
+    page = _explorer().static_html()
+    assert page.startswith('<div class="audiolosses-explorer"')
+    controls = re.findall(r"<(select|input)[^>]*data-alx-control=[^>]*>", page)
+    assert controls and all(" disabled" in c or "disabled>" in c for c in
+                            re.findall(r"<(?:select|input)[^>]*data-alx-control=[^>]*>", page))
+    data = json.loads(re.search(r'<script type="application/json" class="alx-data">(.*?)</script>', page).group(1))
+    assert set(data) == {"choices", "index", "images", "n"}
+    assert all(uri.startswith("data:image/png;base64,") for uri in data["images"])
+
+
+def test_plan_counts_keeps_the_product_within_budget():
+    assert plot._plan_counts([5, 5, 5], 12) in ([2, 2, 3], [3, 2, 2], [2, 3, 2])
+    counts = plot._plan_counts([5, 5, 5, 5], 12)
+    assert counts[0] * counts[1] * counts[2] * counts[3] <= 12 and counts[0] >= 2
+    assert plot._plan_counts([1, 3], 12) == [1, 3]

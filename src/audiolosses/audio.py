@@ -383,23 +383,30 @@ def play(waveform: torch.Tensor, sample_rate: int, *, reference: float = 1.0):
 
 
 def play_side_by_side(clips: Mapping[str, torch.Tensor], sample_rate: int, *, reference: float | None = None):
-    """Several labelled players in one table, all scaled by one shared reference.
+    """An A/B player: one player for several versions of a sound, all scaled by one shared reference.
 
     Every clip is divided by the *same* ``reference`` (and never normalised on its own), so a clip
-    that is 6 dB quieter than another also plays 6 dB quieter. The table shows, per clip, its label,
-    a player, and its peak and RMS level in dB relative to the reference (dB re. full scale of the
-    player). The HTML is deterministic (no random element ids), so it can be compared byte for byte.
+    that is 6 dB quieter than another also plays 6 dB quieter. Each version gets a button that shows its
+    label and its peak and RMS level in dB relative to the reference (dB re. full scale of the player).
+
+    On the course website a few lines of script turn the buttons into an A/B switch: one transport
+    (play/pause and a position slider) plays the selected version, and pressing another version's
+    button switches to it at the same position, still playing. Where that script does not run (Jupyter,
+    Colab) the same output shows a table with one ordinary player per version. The HTML is
+    deterministic (no random element ids), so it can be compared byte for byte.
 
     Args:
         clips: Mapping from label to waveform; each waveform a float tensor shaped ``[time]`` or
-            ``[channels, time]`` with 1 or 2 channels. Rows keep the mapping's order.
+            ``[channels, time]`` with 1 or 2 channels. Buttons and rows keep the mapping's order.
         sample_rate: Sample rate in Hz, shared by all clips.
         reference: Amplitude that maps to full scale for every clip. Default ``None`` uses
             ``max(1.0, largest peak among the clips)``, so nothing clips and clips within +-1 play as is.
 
     Returns:
-        IPython.display.HTML: A ``<table>`` with one ``<audio controls>`` element per clip, each
-        embedding a base64 16-bit WAV of ``clip / reference``.
+        IPython.display.HTML: A ``<div class="audiolosses-ab">`` holding the version buttons, the
+        transport, and a ``<table>`` with one ``<audio controls>`` element per clip, each embedding a
+        base64 16-bit WAV of ``clip / reference`` (WAV, not the smaller lossless FLAC: Chromium cannot
+        seek in a FLAC without a seek table, and the A/B switch seeks).
 
     Raises:
         TypeError: If ``clips`` is not a mapping, a label is not a string, a clip is not a
@@ -424,22 +431,37 @@ def play_side_by_side(clips: Mapping[str, torch.Tensor], sample_rate: int, *, re
     else:
         reference = check_positive(reference, "reference")
 
-    rows = []
-    for label, waveform in checked.items():
+    rows, buttons = [], []
+    for number, (label, waveform) in enumerate(checked.items()):
         audio = Audio(_scaled_numpy(waveform, reference, f"clips[{label!r}]"), rate=sample_rate, normalize=False)
+        src = audio.src_attr()
         peak = peak_db(waveform, reference=reference)
         rms = rms_db(waveform, reference=reference)
+        name = html.escape(label)
         rows.append(
             "<tr>"
-            f'<td style="text-align:left"><b>{html.escape(label)}</b></td>'
-            f'<td><audio controls="controls" preload="none" src="{audio.src_attr()}"></audio></td>'
+            f'<td style="text-align:left"><b>{name}</b></td>'
+            f'<td><audio controls="controls" preload="none" src="{src}"></audio></td>'
             f'<td style="text-align:right">{peak:.1f}</td>'
             f'<td style="text-align:right">{rms:.1f}</td>'
             "</tr>"
+        )
+        buttons.append(
+            f'<button type="button" class="alx-version" aria-pressed="{"true" if number == 0 else "false"}">'
+            f'<b>{name}</b><span class="alx-levels">peak {peak:.1f} dB · RMS {rms:.1f} dB</span></button>'
         )
     header = (
         "<tr><th>clip</th><th>player</th>"
         "<th>peak (dB re. ref)</th><th>RMS (dB re. ref)</th></tr>"
     )
-    caption = f"<caption>All players share one reference: {reference:.4g} = full scale.</caption>"
-    return HTML(f'<table class="audiolosses-players">{caption}{header}{"".join(rows)}</table>')
+    caption = f"All players share one reference: {reference:.4g} = full scale."
+    return HTML(
+        '<div class="audiolosses-ab">'
+        f'<div class="alx-buttons alx-live-only" role="group" aria-label="versions">{"".join(buttons)}</div>'
+        '<div class="alx-transport"><button type="button" class="alx-play">play</button>'
+        '<input type="range" class="alx-seek" min="0" max="1" step="0.01" value="0" aria-label="position">'
+        '<span class="alx-time"></span></div>'
+        f'<p class="alx-caption">{caption} A version button switches at the same playback position.</p>'
+        f'<table class="audiolosses-players alx-fallback"><caption>{caption}</caption>{header}{"".join(rows)}</table>'
+        "</div>"
+    )

@@ -9,7 +9,10 @@ Notebook: book/01_sound_spectra_decibels.ipynb
 from __future__ import annotations
 
 import base64
+import html
 import io
+import json
+from functools import partial
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -18,8 +21,8 @@ import torch
 from ._validation import check_choice, check_int, check_tensor
 from .spectral import hz_to_mel, mel_spectrogram, mel_to_hz, power_to_db, scale_to_db, stft_magnitude
 
-__all__ = ["STYLE", "use_style", "plot_waveform", "plot_spectrogram", "plot_loss_curves", "FigureExplorer",
-           "SpectrogramExplorer"]
+__all__ = ["STYLE", "DISPLAY_DPI", "use_style", "figure_png", "figure_data_uri", "figure_alt_text",
+           "plot_waveform", "plot_spectrogram", "plot_loss_curves", "FigureExplorer", "SpectrogramExplorer"]
 
 #: Matplotlib settings shared by every figure of the course.
 STYLE = {
@@ -37,9 +40,90 @@ STYLE = {
 }
 
 
+#: Resolution of the figures a notebook shows, twice the 100 dpi layout, so they stay sharp on HiDPI screens.
+DISPLAY_DPI = 200
+
+
 def use_style() -> None:
-    """Apply :data:`STYLE` to matplotlib's global settings (call once at the top of a notebook)."""
+    """Apply :data:`STYLE` to matplotlib's global settings (call once at the top of a notebook).
+
+    In IPython (Jupyter, Colab) it also makes every displayed figure a HiDPI PNG (:func:`figure_png`:
+    drawn at :data:`DISPLAY_DPI`, 128 colours, shown at its 100 dpi size, with alt text that names what
+    it shows).
+    """
     plt.rcParams.update(STYLE)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing is displayed
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    # pyplot loads its backend lazily, and the inline backend registers its own PNG formatter when it
+    # loads: load it now (an empty figure, closed at once, is never shown) so that ours stays.
+    plt.close(plt.figure())
+    shell.display_formatter.formatters["image/png"].for_type(Figure, partial(figure_png, colours=128))
+
+
+def figure_alt_text(fig) -> str:
+    """A short description of a figure for its alt text: its title and, per panel, title and axes."""
+    parts = []
+    title = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.get_visible()]
+    for ax in panels:
+        words = ax.get_title() or ax.get_title("left")
+        axes = " against ".join(label for label in (ax.get_ylabel(), ax.get_xlabel()) if label)
+        if ax.images:
+            kind = "image"
+        elif ax.lines:
+            kind = "plot"
+        elif ax.patches or ax.collections:
+            kind = "chart"
+        else:
+            kind = "panel"
+        text = kind + (f" of {axes}" if axes else "") + (f": {words}" if words else "")
+        parts.append(" ".join(text.split()))
+    count = f"{len(panels)} panels" if len(panels) > 1 else "Figure"
+    return (f"{title}. " if title else "") + f"{count}: " + "; ".join(parts) if parts else (title or "Figure")
+
+
+def figure_png(fig, dpi: float | None = None, colours: int = 256) -> tuple[bytes, dict]:
+    """Render a figure as a compact HiDPI PNG for display.
+
+    The figure is drawn at ``dpi`` (default :data:`DISPLAY_DPI`), cropped to its content, reduced to a
+    palette of at most 256 colours (figures are made of flat colours and colour maps, so this is close
+    to lossless and about a third of the size) and displayed at its size at ``figure.dpi``.
+
+    Args:
+        fig: a matplotlib ``Figure``.
+        dpi: rendering resolution in dots per inch.
+        colours: palette size (2 to 256).
+
+    Returns:
+        tuple[bytes, dict]: the PNG and its display metadata: ``width`` and ``height`` in CSS pixels,
+        and ``alt`` (:func:`figure_alt_text`).
+    """
+    from PIL import Image
+
+    dpi = DISPLAY_DPI if dpi is None else float(dpi)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    scale = fig.dpi / dpi
+    width, height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
+    check_int(colours, "colours", minimum=2)
+    quantized = image.quantize(colors=min(colours, 256), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    quantized.save(out, format="PNG", optimize=True)
+    return out.getvalue(), {"width": width, "height": height, "alt": figure_alt_text(fig)}
+
+
+def figure_data_uri(fig, dpi: float | None = None, colours: int = 256) -> str:
+    """:func:`figure_png` as a ``data:image/png;base64,...`` URI."""
+    png, _ = figure_png(fig, dpi, colours)
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _new_axes(ax):
@@ -217,7 +301,10 @@ class FigureExplorer:
     depends on the front end, and nbval does not implement it), so the explorer
 
     - is live in Jupyter and on Colab (every control change redraws),
-    - shows its default figure on the static website (saved widget state), and
+    - responds on a static web page with no kernel: displayed, it also offers an HTML version (its
+      ``text/html``) holding the figures of a small grid of settings (see :meth:`static_values`) and
+      plain controls that a few lines of JavaScript on the course website use to switch between them;
+      controls the grid does not cover are shown as fixed, not as live,
     - has a short, stable ``text/plain`` repr that strict nbval can compare (the default widget repr
       would embed the PNG).
 
@@ -226,18 +313,27 @@ class FigureExplorer:
 
     #: Controls per row in the layout.
     CONTROLS_PER_ROW = 2
+    #: At most this many figures in the static (web page) grid.
+    MAX_STATIC_FIGURES = 12
+    #: At most this many values per control in the static grid.
+    MAX_STATIC_VALUES = 5
+    #: Resolution (dots per inch; the page shows them at 100 dpi) and palette size of the static grid's
+    #: images: a dozen figures must stay light next to a chapter's other figures and sounds.
+    STATIC_DPI = 100
+    STATIC_COLOURS = 48
 
     def __init__(self, controls: Mapping[str, object]):
         import ipywidgets as widgets
 
         self.controls = dict(controls)
         self.output = widgets.Output()
+        self._drawing_enabled = True
         names = list(self.controls)
         rows = [widgets.HBox([self.controls[n] for n in names[i:i + self.CONTROLS_PER_ROW]])
                 for i in range(0, len(names), self.CONTROLS_PER_ROW)]
         self.widget = widgets.VBox([*rows, self.output])
         for control in self.controls.values():
-            control.observe(lambda _change: self.draw(), names="value")
+            control.observe(lambda _change: self._redraw(), names="value")
         self.draw()
 
     @property
@@ -249,26 +345,200 @@ class FigureExplorer:
         """Draw the figure for the current control values and return it (implemented by subclasses)."""
         raise NotImplementedError
 
+    def _redraw(self) -> None:
+        if self._drawing_enabled:
+            self.draw()
+
     def draw(self) -> None:
         """Redraw the figure into the widget's output area."""
         fig = self.figure()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
+        png, metadata = figure_png(fig)
         plt.close(fig)
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
         self.output.outputs = (
-            {"output_type": "display_data", "metadata": {},
-             "data": {"image/png": png, "text/plain": f"<{type(self).__name__} figure>"}},
+            {"output_type": "display_data", "metadata": {"image/png": metadata},
+             "data": {"image/png": base64.b64encode(png).decode("ascii"),
+                      "text/plain": f"<{type(self).__name__} figure>"}},
         )
+
+    def static_values(self, name: str, control) -> list[tuple[object, str]]:
+        """The ``(value, label)`` pairs of one control that the static grid covers.
+
+        The default takes every option of a selection control (dropdown, selection slider, toggle
+        buttons) and every step of a slider, then keeps at most :attr:`MAX_STATIC_VALUES` of them, evenly
+        spaced and always including the control's current value. :meth:`static_grid` thins these
+        further so that at most :attr:`MAX_STATIC_FIGURES` figures are drawn. Override it to choose the
+        settings worth showing (return ``[(control.value, label)]`` to keep a control fixed).
+        """
+        return _thin(_all_values(control), control.value, self.MAX_STATIC_VALUES)
+
+    def static_grid(self) -> dict:
+        """Draw the figure for every combination of the static settings.
+
+        Returns:
+            dict: ``controls`` (per control: name, description, kind, and whether it is fixed),
+            ``choices`` (``"<control index>:<indices of the earlier controls>"`` → the labels of the values
+            covered there), ``images`` (data URIs), ``index`` (``"i0,i1,..."``, the value index of each
+            control, → image number) and ``current`` (the key of the current settings). The controls'
+            values are restored afterwards.
+        """
+        items = list(self.controls.items())
+        saved = [control.value for _, control in items]
+        counts = _plan_counts([len(self.static_values(name, control)) for name, control in items],
+                              self.MAX_STATIC_FIGURES)
+        choices: dict[str, list[str]] = {}
+        current: list[str] = []
+        images: list[str] = []
+        index: dict[str, int] = {}
+
+        def walk(position: int, prefix: list[int]) -> None:
+            if position == len(items):
+                fig = self.figure()
+                images.append(figure_data_uri(fig, dpi=self.STATIC_DPI, colours=self.STATIC_COLOURS))
+                plt.close(fig)
+                key = ",".join(map(str, prefix))
+                index[key] = len(images) - 1
+                if all(control.value == value for (_, control), value in zip(items, saved)):
+                    current.append(key)
+                return
+            name, control = items[position]
+            try:  # thin around the saved value, as static_values reads the control's current one
+                control.value = saved[position]
+            except Exception:  # not an option under the earlier controls' settings (dependent options)
+                pass
+            values = _thin(self.static_values(name, control), saved[position], counts[position])
+            choices[f"{position}:{','.join(map(str, prefix))}"] = [label for _, label in values]
+            for number, (value, _) in enumerate(values):
+                control.value = value
+                walk(position + 1, prefix + [number])
+
+        self._drawing_enabled = False
+        try:
+            walk(0, [])
+        finally:
+            for (_, control), value in zip(items, saved):
+                control.value = value
+            self._drawing_enabled = True
+        controls = []
+        for position, (name, control) in enumerate(items):
+            fixed = all(len(labels) == 1 for key, labels in choices.items() if key.startswith(f"{position}:"))
+            kind = "range" if hasattr(control, "min") or type(control).__name__ == "SelectionSlider" else "select"
+            controls.append({"name": name, "description": control.description or name, "kind": kind,
+                             "fixed": fixed})
+        return {"controls": controls, "choices": choices, "images": images, "index": index,
+                "current": current[0] if current else next(iter(index))}
+
+    def static_html(self) -> str:
+        """The explorer as a self-contained HTML block for a static page (see :meth:`static_grid`).
+
+        Without the course website's script the controls stay disabled and the figure shows the
+        current settings.
+        """
+        grid = self.static_grid()
+        current = grid["current"]
+        name = html.escape(type(self).__name__)
+        rows = []
+        for position, control in enumerate(grid["controls"]):
+            prefix = ",".join(current.split(",")[:position])
+            labels = grid["choices"][f"{position}:{prefix}"]
+            selected = int(current.split(",")[position])
+            label = html.escape(control["description"])
+            if control["fixed"]:
+                rows.append(f'<div class="alx-control alx-fixed"><span class="alx-label">{label}</span> '
+                            f'<span class="alx-value">{html.escape(labels[selected])}</span> '
+                            '<span class="alx-note">(fixed on this page; live in Jupyter or Colab)</span></div>')
+            elif control["kind"] == "range":
+                rows.append(f'<label class="alx-control"><span class="alx-label">{label}</span> '
+                            f'<input type="range" min="0" max="{len(labels) - 1}" step="1" value="{selected}" '
+                            f'data-alx-control="{position}" disabled> '
+                            f'<output class="alx-value">{html.escape(labels[selected])}</output></label>')
+            else:
+                options = "".join(f'<option value="{i}"{" selected" if i == selected else ""}>'
+                                  f'{html.escape(text)}</option>' for i, text in enumerate(labels))
+                rows.append(f'<label class="alx-control"><span class="alx-label">{label}</span> '
+                            f'<select data-alx-control="{position}" disabled>{options}</select></label>')
+        settings = ", ".join(f"{c['description']} {grid['choices'][f'{p}:' + ','.join(current.split(',')[:p])][int(i)]}"
+                             for p, (c, i) in enumerate(zip(grid["controls"], current.split(","))))
+        alt = html.escape(f"{name} figure for {settings}")
+        data = json.dumps({"choices": grid["choices"], "index": grid["index"], "images": grid["images"],
+                           "n": len(grid["controls"])}, separators=(",", ":")).replace("</", "<\\/")
+        image = grid["images"][grid["index"][current]]
+        covered = len(grid["images"])
+        return (f'<div class="audiolosses-explorer" data-alx-name="{name}">'
+                f'<div class="alx-controls">{"".join(rows)}</div>'
+                f'<img class="alx-figure" src="{image}" alt="{alt}">'
+                f'<p class="alx-caption">Pre-computed for {covered} setting{"s" if covered != 1 else ""}: '
+                'open the chapter in Jupyter or Colab for every setting.</p>'
+                f'<script type="application/json" class="alx-data">{data}</script>'
+                '</div>')
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)
+        bundle["text/html"] = self.static_html()
         return bundle
 
     def __repr__(self):
         settings = ", ".join(f"{name}={value!r}" for name, value in self.values.items())
         return f"{type(self).__name__}({settings})"
+
+
+def _format_value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _all_values(control) -> list[tuple[object, str]]:
+    """Every value a control can take, with its label (sliders: every step, at most 1001)."""
+    if hasattr(control, "_options_values"):
+        return list(zip(control._options_values, control._options_labels))
+    if hasattr(control, "min") and hasattr(control, "step"):
+        low, high, step = control.min, control.max, control.step
+        count = min(int(round((high - low) / step)) + 1, 1001)
+        integer = isinstance(low, int) and isinstance(step, int)
+        values = [low + k * step if integer else round(low + k * step, 10) for k in range(count)]
+        values = [v for v in values if v <= high + (0 if integer else 1e-9)]
+        if control.value not in values:
+            values = sorted(values + [control.value])
+        return [(v, _format_value(v)) for v in values]
+    if isinstance(control.value, bool):
+        return [(False, "off"), (True, "on")]
+    return [(control.value, _format_value(control.value))]
+
+
+def _thin(values: list[tuple[object, str]], current, count: int) -> list[tuple[object, str]]:
+    """At most ``count`` of ``values``, evenly spaced, always including ``current`` when present."""
+    if count >= len(values):
+        return list(values)
+    positions = [v for v, _ in values]
+    keep = {round(k * (len(values) - 1) / max(count - 1, 1)) for k in range(count)} if count > 1 else set()
+    if current in positions:
+        here = positions.index(current)
+        if here not in keep:
+            keep.discard(min(keep, key=lambda k: abs(k - here)) if keep else None)
+            keep.add(here)
+    elif not keep:
+        keep = {0}
+    return [values[k] for k in sorted(keep)]
+
+
+def _plan_counts(available: list[int], budget: int) -> list[int]:
+    """How many values each control gets so that their product stays within ``budget``."""
+    counts = list(available)
+
+    def product() -> int:
+        total = 1
+        for c in counts:
+            total *= c
+        return total
+
+    while product() > budget and max(counts) > 2:
+        counts[counts.index(max(counts))] -= 1
+    for position in reversed(range(len(counts))):  # still too many: fix the last controls
+        if product() <= budget:
+            break
+        counts[position] = 1
+    return counts
 
 
 class SpectrogramExplorer(FigureExplorer):
