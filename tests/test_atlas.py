@@ -150,7 +150,7 @@ def test_wrapper_equals_each_loss_called_directly(speech, suite):
 
     reference = speech
     distorted = atlas.distort(speech, "white_noise", 10.0)
-    values = suite(reference, distorted)
+    values = suite(distorted, reference)
     ref, est = reference[None], distorted[None]
     direct = {"mse": torch.mean((est - ref) ** 2), "l1": torch.mean((est - ref).abs())}
     scores = rvm.relative_volume_mel(est, ref, sample_rate=SR)

@@ -45,8 +45,7 @@ import torch
 
 from . import audio, component, hifigan, perceptual, rvm
 from ._validation import check_choice, check_int, check_positive, check_sample_rate, check_tensor
-from .plot import FigureExplorer, plot_spectrogram
-from .spectral import hann_window, mel_spectrogram
+from .spectral import hann_window
 
 __all__ = [
     "SAMPLE_RATE",
@@ -79,7 +78,6 @@ __all__ = [
     "normalized_response",
     "response_curves",
     "judge_correlations",
-    "AtlasExplorer",
     "main",
 ]
 
@@ -267,8 +265,8 @@ def add_white_noise(waveform: torch.Tensor, snr_db: float, *, seed: int = 0) -> 
 
 
 def add_pink_noise(waveform: torch.Tensor, snr_db: float, *, seed: int = 0) -> torch.Tensor:
-    """Add seeded pink (1/f) noise at an exact SNR (:func:`audiolosses.component.colored_noise` and
-    :func:`audiolosses.component.mix_at_snr`).
+    """Add seeded pink (1/f) noise at an exact SNR (:func:`audiolosses.audio.colored_noise` and
+    :func:`audiolosses.audio.mix_at_snr`).
 
     Args:
         waveform: Float tensor shaped ``[..., time]``, not silent.
@@ -289,9 +287,9 @@ def add_pink_noise(waveform: torch.Tensor, snr_db: float, *, seed: int = 0) -> t
     if bool((waveform.pow(2).sum() == 0)):
         raise ValueError("waveform is silent (all zeros): the SNR of silence is undefined")
     rows = waveform.reshape(-1, waveform.shape[-1])
-    noise = torch.stack([component.colored_noise(rows.shape[-1], 1.0, seed=seed + i, dtype=waveform.dtype)
+    noise = torch.stack([audio.colored_noise(rows.shape[-1], 1.0, seed=seed + i, dtype=waveform.dtype)
                          for i in range(rows.shape[0])]).reshape(waveform.shape)
-    return component.mix_at_snr(waveform, noise, snr_db)[0]
+    return audio.mix_at_snr(waveform, noise, snr_db)[0]
 
 
 def _check_cutoff(cutoff_hz, sample_rate) -> float:
@@ -535,7 +533,7 @@ class LossSuite:
     The losses (:data:`LOSSES`), each "lower is better":
 
     - ``mse``, ``l1``: mean squared and absolute sample difference;
-    - ``rvm``, ``rvm_0`` … ``rvm_3``: :func:`audiolosses.rvm.relative_volume_mel` (estimate first), overall and
+    - ``rvm``, ``rvm_0`` … ``rvm_3``: :func:`audiolosses.rvm.relative_volume_mel`, overall and
       its four bands low → high, with the mel scale at the atlas's rate (its other settings as audiocraft's);
     - ``hifigan_mel``: :func:`audiolosses.hifigan.mel_loss`, HiFi-GAN's 22.05 kHz settings (the clips' rate);
     - ``perceptual_cosine``, ``perceptual_mse``: :class:`audiolosses.perceptual.PerceptualLoss` with both
@@ -588,18 +586,18 @@ class LossSuite:
         if name.startswith("rvm"):
             return lambda est, ref: rvm.relative_volume_mel(est, ref, sample_rate=sr)[name]
         if name == "hifigan_mel":
-            return lambda est, ref: hifigan.mel_loss(ref, est, sampling_rate=sr)
+            return lambda est, ref: hifigan.mel_loss(est, ref, sample_rate=sr)
         if name == "mrstft":
             return lambda est, ref: self.mrstft(est, ref)
         module = self.perceptual if name == "perceptual_cosine" else self.perceptual_mse
         return lambda est, ref: module(self._to_perceptual_rate(est), self._to_perceptual_rate(ref))
 
-    def __call__(self, reference: torch.Tensor, distorted: torch.Tensor) -> dict[str, float]:
-        """Every loss of :data:`LOSSES` for one pair.
+    def __call__(self, distorted: torch.Tensor, reference: torch.Tensor) -> dict[str, float]:
+        """Every loss of :data:`LOSSES` for one pair, the estimate first (as :meth:`loss` and every loss).
 
         Args:
-            reference: ``[time]`` or ``[channels, time]`` float tensor at the suite's rate and dtype.
-            distorted: The estimate, same shape and dtype.
+            distorted: The estimate, ``[time]`` or ``[channels, time]`` float tensor at the suite's rate and dtype.
+            reference: The reference, same shape and dtype.
 
         Returns:
             dict[str, float]: loss name → value.
@@ -621,7 +619,7 @@ class LossSuite:
         with torch.no_grad():
             values = {"mse": (est - ref).pow(2).mean(), "l1": (est - ref).abs().mean()}
             values.update(rvm.relative_volume_mel(est, ref, sample_rate=self.sample_rate))
-            values["hifigan_mel"] = hifigan.mel_loss(ref, est, sampling_rate=self.sample_rate)
+            values["hifigan_mel"] = hifigan.mel_loss(est, ref, sample_rate=self.sample_rate)
             ref_low, est_low = self._to_perceptual_rate(ref), self._to_perceptual_rate(est)
             image_ref, image_est = self.perceptual.features(ref_low), self.perceptual.features(est_low)
             values["perceptual_cosine"] = self.perceptual.distance_between(image_est, image_ref)
@@ -650,7 +648,7 @@ def evaluate_losses(reference: torch.Tensor, distorted: torch.Tensor) -> dict[st
     check_tensor(reference, "reference", ndim=(1, 2))
     if reference.dtype not in _SUITES:
         _SUITES[reference.dtype] = LossSuite(dtype=reference.dtype)
-    return _SUITES[reference.dtype](reference, distorted)
+    return _SUITES[reference.dtype](distorted, reference)
 
 
 def judge(reference: torch.Tensor, distorted: torch.Tensor, sample_rate: int = SAMPLE_RATE) -> dict[str, float]:
@@ -719,15 +717,15 @@ def component_curve(speech: torch.Tensor, snrs_db: Sequence[float], *, alpha: fl
     row = speech.reshape(1, -1)
     if bool((row.pow(2).sum() == 0)):
         raise ValueError("speech is silent (all zeros): the SNR of a mixture with silence is undefined")
-    noise = component.colored_noise(row.shape[-1], 0.0, seed=seed, dtype=row.dtype)[None]
+    noise = audio.colored_noise(row.shape[-1], 0.0, seed=seed, dtype=row.dtype)[None]
     ideal, nothing = [], []
     for snr in snrs:
-        _, scaled = component.mix_at_snr(row, noise, snr)
+        _, scaled = audio.mix_at_snr(row, noise, snr)
         mags = component.enhancement_magnitudes(row, scaled, n_fft, hop_length)
         mask = component.ideal_mask(mags["speech"], mags["noise"], "wiener")
-        ideal.append(float(component.component_loss(mask, mags["speech"], mags["noise"], alpha, None)))
+        ideal.append(float(component.component_loss(mask, mags["speech"], mags["noise"], alpha=alpha, beta=None)))
         ones = torch.ones_like(mask)
-        nothing.append(float(component.component_loss(ones, mags["speech"], mags["noise"], alpha, None)))
+        nothing.append(float(component.component_loss(ones, mags["speech"], mags["noise"], alpha=alpha, beta=None)))
     return {"snr_db": snrs, "ideal_mask": ideal, "no_mask": nothing}
 
 
@@ -798,7 +796,7 @@ def compute_atlas(sounds: Sequence[str] | None = None, distortions: Sequence[str
             reference = reference[:, :round(seconds * SAMPLE_RATE)]
         results["identity"][sound] = {k: _round(v) for k, v in suite(reference, reference).items()}
         anchor = _unrelated_noise(reference, seed + 7)
-        results["anchor"][sound] = {k: _round(v) for k, v in suite(reference, anchor).items()}
+        results["anchor"][sound] = {k: _round(v) for k, v in suite(anchor, reference).items()}
         per_sound: dict = {}
         judged: dict = {}
         for name in distortions:
@@ -806,7 +804,7 @@ def compute_atlas(sounds: Sequence[str] | None = None, distortions: Sequence[str
             judge_rows = {"pesq": [], "stoi": []}
             for severity in grids[name]:
                 distorted = distort(reference, name, severity, SAMPLE_RATE, seed=seed)
-                for loss, value in suite(reference, distorted).items():
+                for loss, value in suite(distorted, reference).items():
                     rows[loss].append(_round(value))
                 if sound == judge_sound:
                     for key, value in judge(reference, distorted).items():
@@ -1005,109 +1003,6 @@ def judge_correlations(results: Mapping) -> dict[str, dict[str, dict[str, float 
                 ys = [v for n in names for v in judges["values"][n][key]]
                 out[key][loss][group] = _spearman(xs, ys)
     return out
-
-
-# --------------------------------------------------------------------------------------------------
-# Interactive explorer
-# --------------------------------------------------------------------------------------------------
-
-
-class AtlasExplorer(FigureExplorer):
-    """Pick a sound, a distortion and a severity: every loss's value and the spectrograms of the pair.
-
-    Left: each loss's normalised response (0 = identical, 1 = an unrelated noise at the same level, from the
-    committed results' anchors); right: log-mel spectrograms of the reference and the distorted sound. The
-    losses are computed live. Live in Jupyter and on Colab; the static website shows the default settings.
-
-    Args:
-        results: As returned by :func:`load_results` (for the grids and the anchors).
-        sound: Initial sound (default ``"speech"``).
-        distortion: Initial distortion (default ``"low_pass"``).
-        severity_index: Initial position on the distortion's grid (default 2).
-        seconds: Length of the clips used, from the start (default 1.0 s, to keep redraws fast).
-
-    Raises:
-        ValueError: On an unknown sound or distortion, or an index outside the grid.
-    """
-
-    CONTROLS_PER_ROW = 3
-
-    def __init__(self, results: Mapping, *, sound: str = "speech", distortion: str = "low_pass",
-                 severity_index: int = 2, seconds: float = 1.0):
-        import ipywidgets as widgets
-
-        check_choice(sound, "sound", results["sounds"])
-        check_choice(distortion, "distortion", tuple(results["distortions"]))
-        check_int(severity_index, "severity_index", minimum=0)
-        grid = results["distortions"][distortion]["grid"]
-        if severity_index >= len(grid):
-            raise ValueError(f"severity_index must be < {len(grid)} for {distortion!r}, got {severity_index}")
-        self.results, self.seconds = results, check_positive(seconds, "seconds")
-        self.suite = LossSuite()
-        self._clips: dict = {}
-        self._severity = widgets.Dropdown(options=self._options(distortion), value=severity_index,
-                                          description="severity")
-        controls = {
-            "sound": widgets.Dropdown(options=list(results["sounds"]), value=sound, description="sound"),
-            "distortion": widgets.Dropdown(options=list(results["distortions"]), value=distortion,
-                                           description="distortion"),
-            "severity": self._severity,
-        }
-        controls["distortion"].observe(self._new_grid, names="value")
-        super().__init__(controls)
-
-    def _options(self, distortion: str):
-        spec = self.results["distortions"][distortion]
-        return [(f"{v:g} {spec['unit']}", i) for i, v in enumerate(spec["grid"])]
-
-    def _new_grid(self, change) -> None:
-        self._severity.options = self._options(change["new"])
-
-    def _clip(self, sound: str) -> torch.Tensor:
-        if sound not in self._clips:
-            clip, _ = audio.load_example(sound)
-            self._clips[sound] = clip[:, :round(self.seconds * SAMPLE_RATE)]
-        return self._clips[sound]
-
-    def pair(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The pair for the current settings.
-
-        Returns:
-            tuple[torch.Tensor, torch.Tensor]: ``(reference, distorted)``, ``[1, time]`` each.
-        """
-        values = self.values
-        grid = self.results["distortions"][values["distortion"]]["grid"]
-        index = min(int(values["severity"] or 0), len(grid) - 1)
-        reference = self._clip(values["sound"])
-        return reference, distort(reference, values["distortion"], grid[index], SAMPLE_RATE,
-                                  seed=int(self.results.get("seed", 0)))
-
-    def figure(self):
-        """Loss bars and the pair's log-mel spectrograms for the current settings.
-
-        Returns:
-            matplotlib.figure.Figure: The figure (rendered and closed by ``draw``).
-        """
-        import matplotlib.pyplot as plt
-
-        reference, distorted = self.pair()
-        sound = self.values["sound"]
-        values = self.suite(reference, distorted)
-        identity, anchor = self.suite(reference, reference), self.results["anchor"][sound]
-        names = [n for n in LOSSES if anchor[n] != identity[n]]
-        bars = [normalized_response([values[n]], identity[n], anchor[n])[0] for n in names]
-        fig, axes = plt.subplots(1, 3, figsize=(13.0, 3.6), gridspec_kw={"width_ratios": [1.3, 1, 1]})
-        axes[0].barh(range(len(names)), bars, color="tab:blue")
-        axes[0].set_yticks(range(len(names)), names)
-        axes[0].invert_yaxis()
-        axes[0].axvline(1.0, color="gray", lw=0.8)
-        axes[0].set_xlabel("normalised loss (0 = same, 1 = unrelated noise)")
-        for ax, clip, title in ((axes[1], reference, "reference"), (axes[2], distorted, "distorted")):
-            mel = mel_spectrogram(clip[0], SAMPLE_RATE, 1024, 256, n_mels=80)
-            plot_spectrogram(mel, SAMPLE_RATE, 256, ax=ax, kind="power", y_axis="mel", dynamic_range_db=80,
-                             title=title, colorbar=False)
-        fig.tight_layout()
-        return fig
 
 
 # --------------------------------------------------------------------------------------------------

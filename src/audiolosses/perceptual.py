@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._precision import float32_inside
 from ._validation import (
     check_choice,
     check_int,
@@ -45,7 +46,6 @@ from ._validation import (
     check_sample_rate,
     check_tensor,
 )
-from .plot import FigureExplorer
 from .spectral import bark_to_hz, hz_to_bark
 
 __all__ = [
@@ -66,7 +66,6 @@ __all__ = [
     "DISTANCES",
     "WEIGHTINGS",
     "FILTER_METHODS",
-    "FilterBankExplorer",
 ]
 
 #: Distances between auditory images, ``"cosine"`` (negative cosine similarity, the original), ``"mse"``, ``"l1"``.
@@ -560,7 +559,7 @@ def perceptual_loss(
     input: torch.Tensor,
     target: torch.Tensor,
     *,
-    sample_rate: int = 11025,
+    sample_rate: int,
     n_bands: int = 512,
     n_taps: int = 512,
     f_min: float = 1.0,
@@ -574,14 +573,30 @@ def perceptual_loss(
 ) -> torch.Tensor:
     """Functional form of :class:`PerceptualLoss` (defaults: the original experiment's settings).
 
+    Builds the filter bank on every call: build a :class:`PerceptualLoss` once to train with.
+
     Args:
         input: ``[batch, channels, time]``, ``[batch, time]`` or ``[time]``.
         target: same shape and dtype as ``input``.
-        sample_rate, n_bands, n_taps, f_min, f_max, stride, log_factor, weighting, distance, reduction, method:
+        sample_rate: sample rate of the audio in Hz (required; the original experiment's is 11025).
+        n_bands, n_taps, f_min, f_max, stride, log_factor, weighting, distance, reduction, method:
             as in :class:`PerceptualLoss`.
+
+    Shape:
+        input, target: ``[batch, channels, time]``, ``[batch, time]`` or ``[time]``; output: 0-dim, or
+        ``[batch]`` with ``reduction="none"``.
 
     Returns:
         0-dim tensor, or ``[batch]`` with ``reduction="none"``.
+
+    Example::
+
+        >>> x = torch.randn(2, 1, 4096)
+        >>> loss = perceptual_loss(x, x.flip(-1), sample_rate=11025, n_bands=32, n_taps=64)
+        >>> loss.shape
+        torch.Size([])
+
+    Notebook: book/04_perceptual_loss.ipynb
     """
     module = PerceptualLoss(sample_rate=sample_rate, n_bands=n_bands, n_taps=n_taps, f_min=f_min, f_max=f_max,
                             stride=stride, log_factor=log_factor, weighting=weighting, distance=distance,
@@ -598,7 +613,7 @@ class PerceptualLoss(nn.Module):
     ``.to(device/dtype)`` and are saved in ``state_dict``.
 
     Args:
-        sample_rate: sample rate of the audio, Hz (default 11025).
+        sample_rate: sample rate of the audio, Hz (required; ``original()`` uses the experiment's 11025).
         n_bands: filter-bank bands (default 512).
         n_taps: taps per FIR filter (default 512).
         f_min: centre of the lowest band, Hz (default 1).
@@ -618,12 +633,25 @@ class PerceptualLoss(nn.Module):
     A silent input or target (an all-zero auditory image) gives a finite loss and finite gradients: the
     cosine distance is then 0, as in zounds, whose ``F.cosine_similarity`` clamps the norms.
 
+    Under ``torch.autocast`` the loss runs in float32 (autocast off inside, half-precision inputs cast up):
+    the bank's convolution and the log compression need float32's digits.
+
     Shape:
         input, target: ``[batch, channels, time]``, ``[batch, time]`` or ``[time]`` (one item); each item
-        (first axis) is flattened into one vector before the distance.
+        (first axis) is flattened into one vector before the distance. Output: 0-dim, or ``[batch]`` with
+        ``reduction="none"``. Every distance is per item, so a batch sharded across processes
+        (``DistributedDataParallel``) gives the gradients of the whole batch.
+
+    Example::
+
+        >>> loss = PerceptualLoss(sample_rate=16000, n_bands=64, n_taps=128)
+        >>> x = torch.randn(2, 1, 4096, requires_grad=True)
+        >>> loss(x, torch.randn(2, 1, 4096)).backward()
+
+    Notebook: book/04_perceptual_loss.ipynb
     """
 
-    def __init__(self, sample_rate: int = 11025, n_bands: int = 512, n_taps: int = 512, f_min: float = 1.0,
+    def __init__(self, *, sample_rate: int, n_bands: int = 512, n_taps: int = 512, f_min: float = 1.0,
                  f_max: float | None = None, stride: int = 1, log_factor: float = 10.0,
                  weighting: str | None = "a_db_offset", distance: str = "cosine", reduction: str = "mean",
                  method: str = "auto", bump_endpoint: bool = False):
@@ -684,6 +712,10 @@ class PerceptualLoss(nn.Module):
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The distance between the auditory images of ``input`` and ``target`` (see the class docstring)."""
+        return self._forward(input, target)
+
+    @float32_inside
+    def _forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         _check_waveform(input, "input")
         _check_waveform(target, "target")
         check_same_shape(input, target, "input", "target")
@@ -704,82 +736,3 @@ class PerceptualLoss(nn.Module):
         check_tensor(target_image, "target_image", min_ndim=2, finite=False)  # a full pass over 4.5M values
         check_same_shape(input_image, target_image, "input_image", "target_image")
         return _distance(input_image, target_image, self.distance, self.reduction)
-
-
-# ----------------------------------------------------------------------------------------------------
-# Interactive explorer
-# ----------------------------------------------------------------------------------------------------
-
-
-class FilterBankExplorer(FigureExplorer):
-    """Explore the Bark FIR bank: bands, taps, lowest centre and log factor → responses and auditory image.
-
-    Live in Jupyter and Colab; on the static website it shows the figure for its default settings.
-
-    Args:
-        clips: name → waveform ``[time]`` or ``[channels, time]`` at ``sample_rate`` (a few thousand samples).
-        sample_rate: sample rate of the clips, Hz (default 11025).
-        n_bands: initial band count (choices 32 … 512 in steps of 32; default 128).
-        n_taps: initial taps (choices 64, 128, 256, 512, 1024; default 512).
-        f_min: initial lowest centre, Hz (choices 1, 20, 50, 100, 200; default 1).
-        log_factor: initial ``k`` of ``log(1 + k·x)`` (choices 1, 10, 100, 1000; default 10).
-    """
-
-    TAPS_CHOICES = (64, 128, 256, 512, 1024)
-    F_MIN_CHOICES = (1.0, 20.0, 50.0, 100.0, 200.0)
-    LOG_FACTOR_CHOICES = (1.0, 10.0, 100.0, 1000.0)
-
-    def __init__(self, clips, sample_rate: int = 11025, *, n_bands: int = 128, n_taps: int = 512,
-                 f_min: float = 1.0, log_factor: float = 10.0):
-        import ipywidgets as widgets
-
-        if not isinstance(clips, dict) or not clips:
-            raise ValueError("clips must be a non-empty dict of name -> waveform")
-        for name, clip in clips.items():
-            check_tensor(clip, f"clips[{name!r}]", ndim=(1, 2))
-        check_sample_rate(sample_rate)
-        check_int(n_bands, "n_bands", minimum=32)
-        check_choice(n_taps, "n_taps", self.TAPS_CHOICES)
-        check_choice(float(f_min), "f_min", self.F_MIN_CHOICES)
-        check_choice(float(log_factor), "log_factor", self.LOG_FACTOR_CHOICES)
-        self.clips = {name: (c if c.dim() == 1 else c.mean(dim=0)).float() for name, c in clips.items()}
-        self.sample_rate = sample_rate
-        super().__init__({
-            "clip": widgets.Dropdown(options=list(self.clips), description="clip"),
-            "n_bands": widgets.IntSlider(value=n_bands, min=32, max=512, step=32, description="bands",
-                                         continuous_update=False),
-            "n_taps": widgets.SelectionSlider(options=self.TAPS_CHOICES, value=n_taps, description="taps"),
-            "f_min": widgets.SelectionSlider(options=self.F_MIN_CHOICES, value=float(f_min), description="f_min"),
-            "log_factor": widgets.SelectionSlider(options=self.LOG_FACTOR_CHOICES, value=float(log_factor),
-                                                  description="log factor"),
-        })
-
-    def figure(self):
-        """Draw the bank's frequency responses and the clip's auditory image; return the figure."""
-        import matplotlib.pyplot as plt
-        import numpy as np
-
-        values = self.values
-        n_bands, n_taps, f_min, log_factor = values["n_bands"], values["n_taps"], values["f_min"], values["log_factor"]
-        bank = bark_filter_bank(n_bands, n_taps, self.sample_rate, f_min)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 3.4), gridspec_kw={"width_ratios": [1, 1.3]})
-        n_fft = 8192
-        response = torch.fft.rfft(bank.double(), n=n_fft).abs()
-        freqs = np.fft.rfftfreq(n_fft, 1 / self.sample_rate)
-        for band in range(0, n_bands, max(1, n_bands // 12)):
-            left.plot(freqs[1:], 20 * np.log10(response[band, 1:].numpy() + 1e-9), lw=1)
-        left.set_xscale("log")
-        left.set_ylim(-80, 5)
-        left.set_xlabel("frequency (Hz)")
-        left.set_ylabel("gain (dB)")
-        left.set_title(f"every {max(1, n_bands // 12)}th of {n_bands} bands, {n_taps} taps")
-        image = auditory_image(self.clips[values["clip"]], bank, log_factor=log_factor)
-        pooled = F.avg_pool1d(image[None], 8)[0] if image.shape[-1] >= 8 else image
-        duration = self.clips[values["clip"]].shape[-1] / self.sample_rate
-        right.imshow(pooled.numpy(), origin="lower", aspect="auto", cmap="magma",
-                     extent=(0.0, duration, 0, n_bands))
-        right.set_xlabel("time (s)")
-        right.set_ylabel("band (Bark-spaced)")
-        right.set_title(f"{values['clip']}: log(1 + {log_factor:g}·relu(x))")
-        fig.tight_layout()
-        return fig

@@ -42,14 +42,12 @@ Notebook: book/09_si_sdr.ipynb
 
 from __future__ import annotations
 
-import math
 
 import torch
 from torch import nn
 
 from ._reduction import check_reduction, reduce_items
-from ._validation import check_min_length, check_positive, check_same_shape, check_tensor
-from .plot import FigureExplorer
+from ._validation import check_min_length, check_positive, check_same_shape, check_tensor, values_checked
 
 __all__ = [
     "snr",
@@ -62,7 +60,6 @@ __all__ = [
     "SDSDRLoss",
     "auralflow_si_sdr_loss",
     "AuralflowSISDRLoss",
-    "SISDRExplorer",
 ]
 
 #: Default ``eps``, as in auraloss's ``SISDRLoss``.
@@ -100,6 +97,8 @@ def _centre(x: torch.Tensor, zero_mean: bool) -> torch.Tensor:
 def _target_energy(target: torch.Tensor, eps: float) -> torch.Tensor:
     """``‖s‖²`` per channel (``[..., 1]``); raises when a channel is silent (energy <= eps)."""
     energy = _dot(target, target)
+    if not values_checked():
+        return energy
     with torch.no_grad():
         silent = energy.squeeze(-1) <= eps
         if bool(silent.any()):
@@ -311,8 +310,19 @@ def sd_sdr_loss(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = 
     Args:
         input, target, zero_mean, eps, reduction: as in :func:`si_sdr_loss`.
 
+    Shape:
+        input, target: ``[batch, channels, time]`` or ``[batch, time]``; output: 0-dim, or ``[batch]``.
+
     Returns:
         0-dim tensor, or ``[batch]`` with ``reduction="none"``.
+
+    Example::
+
+        >>> x = torch.randn(2, 1, 8000)
+        >>> float(sd_sdr_loss(x, x)) < -70
+        True
+
+    Notebook: book/09_si_sdr.ipynb
     """
     return _loss("sd_sdr", input, target, zero_mean, eps, reduction)
 
@@ -344,7 +354,7 @@ class SISDRLoss(nn.Module):
     Notebook: book/09_si_sdr.ipynb
     """
 
-    def __init__(self, zero_mean: bool = True, eps: float = DEFAULT_EPS, reduction: str = "mean"):
+    def __init__(self, *, zero_mean: bool = True, eps: float = DEFAULT_EPS, reduction: str = "mean"):
         super().__init__()
         if not isinstance(zero_mean, bool):
             raise TypeError(f"zero_mean must be a bool, got {type(zero_mean).__name__}")
@@ -432,7 +442,7 @@ class AuralflowSISDRLoss(nn.Module):
         estimate, target: ``[batch, channels, time]``; output 0-dim.
     """
 
-    def __init__(self, best_perm: bool = True):
+    def __init__(self, *, best_perm: bool = True):
         super().__init__()
         if not isinstance(best_perm, bool):
             raise TypeError(f"best_perm must be a bool, got {type(best_perm).__name__}")
@@ -459,94 +469,3 @@ def _delayed(signal: torch.Tensor, delay: int) -> torch.Tensor:
     if delay == 0:
         return signal
     return torch.cat([signal.new_zeros(*signal.shape[:-1], delay), signal[..., :-delay]], dim=-1)
-
-
-class SISDRExplorer(FigureExplorer):
-    """Distort a target (gain, added noise, delay) and see the SI-SDR geometry and the three ratios.
-
-    Left: the plane spanned by the target ``s`` and the estimate ``ŝ``; the estimate splits into the
-    scaled target ``α·s`` (its projection) and the distortion ``e`` at a right angle. Right: SNR,
-    SI-SDR and SD-SDR of the estimate, in dB. Live in Jupyter and on Colab; the website shows the
-    default setting.
-
-    Args:
-        target: ``[time]`` reference signal (not silent).
-        gain_db: initial gain applied to the estimate, dB (default −6; slider −20 … +20).
-        snr_db: initial level of the added white noise relative to the target, dB (default 10;
-            slider −10 … 40).
-        delay: initial delay of the estimate, samples (default 0; slider 0 … 20).
-        seed: seed of the noise (default 0).
-    """
-
-    def __init__(self, target: torch.Tensor, *, gain_db: float = -6.0, snr_db: float = 10.0, delay: int = 0,
-                 seed: int = 0):
-        import ipywidgets as widgets
-
-        check_tensor(target, "target", ndim=1)
-        check_min_length(target, 64, "target", "a short clip")
-        self.target = target.detach().to(torch.float64)
-        if float(self.target.var()) == 0.0:
-            raise ValueError("target must not be constant (its SI-SDR geometry is undefined)")
-        generator = torch.Generator().manual_seed(seed)
-        noise = torch.randn(self.target.shape, generator=generator, dtype=torch.float64)
-        self.noise = noise - noise.mean()
-        self.noise = self.noise * (self.target.var().sqrt() / self.noise.std())
-        super().__init__({
-            "gain_db": widgets.FloatSlider(value=gain_db, min=-20.0, max=20.0, step=1.0, description="gain (dB)",
-                                           continuous_update=False),
-            "snr_db": widgets.FloatSlider(value=snr_db, min=-10.0, max=40.0, step=1.0, description="noise SNR",
-                                          continuous_update=False),
-            "delay": widgets.IntSlider(value=delay, min=0, max=20, step=1, description="delay",
-                                       continuous_update=False),
-        })
-
-    def estimate(self) -> torch.Tensor:
-        """The estimate for the current settings: ``gain · delay(target + noise)``."""
-        values = self.values
-        noisy = self.target + self.noise * 10.0 ** (-values["snr_db"] / 20.0)
-        return 10.0 ** (values["gain_db"] / 20.0) * _delayed(noisy, int(values["delay"]))
-
-    def figure(self):
-        """Draw the projection in the target/estimate plane and the three ratios."""
-        import matplotlib.pyplot as plt
-
-        estimate, target = self.estimate(), self.target
-        parts = project_onto_target(estimate, target)
-        centred = target - target.mean()
-        unit = centred / centred.norm()
-        along = float((estimate - estimate.mean()) @ unit)  # = α·‖s‖, the projection's signed length
-        across = float(parts["distortion"].norm())
-        target_norm = float(centred.norm())
-        scores = {"SNR": float(snr(estimate, target, zero_mean=True)), "SI-SDR": float(si_sdr(estimate, target)),
-                  "SD-SDR": float(sd_sdr(estimate, target))}
-        fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.6), gridspec_kw={"width_ratios": [1.2, 1.0]})
-        ax = axes[0]
-        arrow = dict(length_includes_head=True, head_width=0.03 * target_norm, head_length=0.05 * target_norm)
-        ax.arrow(0, 0, target_norm, 0, color="C0", **arrow)
-        ax.arrow(0, 0, along, across, color="C3", **arrow)
-        ax.plot([along, along], [0, across], color="C2", linestyle="--")
-        ax.plot([0, along], [0, 0], color="C1", linewidth=3, alpha=0.6)
-        ax.annotate("target s", (target_norm, 0), textcoords="offset points", xytext=(-30, -14), color="C0")
-        ax.annotate("estimate ŝ", (along, across), textcoords="offset points", xytext=(4, 4), color="C3")
-        ax.annotate("α·s", (along / 2, 0), textcoords="offset points", xytext=(0, 6), color="C1")
-        ax.annotate("e", (along, across / 2), textcoords="offset points", xytext=(4, 0), color="C2")
-        span = 1.15 * max(target_norm, abs(along), across)
-        angle = math.degrees(math.acos(max(-1.0, min(1.0, float(parts["cosine"])))))
-        ax.set(xlim=(-0.35 * span, span), ylim=(-0.1 * span, span), aspect="equal",
-               title=f"α = {float(parts['scale']):.3f}, angle between ŝ and s = {angle:.1f}°",
-               xlabel="along the target", ylabel="orthogonal to the target")
-        ax = axes[1]
-        names = list(scores)
-        ax.bar(names, [scores[n] for n in names], color=["C0", "C3", "C2"])
-        for position, name in enumerate(names):
-            ax.annotate(f"{scores[name]:.1f} dB", (position, scores[name]), ha="center",
-                        textcoords="offset points", xytext=(0, 3 if scores[name] >= 0 else -12))
-        ax.axhline(0, color="black", linewidth=0.8)
-        low = min(-5.0, *scores.values()) - 5
-        ax.set(ylabel="dB (higher is better)", ylim=(low, max(45.0, *scores.values()) + 5),
-               title="ratios of the estimate")
-        values = self.values
-        fig.suptitle(f"gain {values['gain_db']:+.0f} dB, noise at {values['snr_db']:.0f} dB SNR, "
-                     f"delay {int(values['delay'])} samples")
-        fig.tight_layout()
-        return fig
