@@ -106,7 +106,7 @@ def rvm_comparison(shape, device, dtype, *, cache_dir=None, download=None) -> Co
 
     ground_truth, estimate = _audio(shape, 1, device, dtype)
     estimate.requires_grad_()
-    ours = RelativeVolumeMel().to(device)
+    ours = RelativeVolumeMel.audiocraft().to(device)
     comparison = Comparison(
         "rvm", "Relative Volume Mel vs audiocraft's metrics/rvm.py", tuple(shape), str(dtype).replace("torch.", ""),
         target={"reference": "audiocraft.metrics.rvm.RelativeVolumeMel", "min_ratio": 1.0,
@@ -146,7 +146,7 @@ def hifigan_comparison(shape, device, dtype) -> Comparison:
         rtol=1e-4, atol=1e-6,
     )
     comparison.implementations.append(
-        _loss_impl("audiolosses.hifigan.mel_loss", "ours", lambda: hifigan.mel_loss(y, y_hat), y_hat))
+        _loss_impl("audiolosses.hifigan.mel_loss", "ours", lambda: hifigan.mel_loss(y_hat, y, sample_rate=22050), y_hat))
     comparison.implementations.append(
         _loss_impl("hifi-gan meldataset.mel_spectrogram + F.l1_loss (as written)", "reference",
                    lambda: references.upstream_hifigan_mel_loss(y, y_hat), y_hat,
@@ -220,7 +220,7 @@ def component_comparison(shape, device, dtype) -> Comparison:
                             str(dtype).replace("torch.", ""), rtol=1e-4, atol=1e-9)
     comparison.implementations.append(
         _loss_impl("audiolosses.component.component_loss", "ours",
-                   lambda: component_loss(mask, target, residual, 0.1, 0.8), mask))
+                   lambda: component_loss(mask, target, residual, alpha=0.1, beta=0.8), mask))
     comparison.implementations.append(
         _loss_impl("formula (torch, no checks)", "reference",
                    lambda: references.component_loss_formula(mask, target, residual, 0.1, 0.8), mask))
@@ -297,7 +297,7 @@ def auraloss_comparison(shape, device, dtype) -> Comparison:
     comparison = Comparison("auraloss", "Context: auraloss's STFT losses on the same audio (different losses)",
                             tuple(shape), str(dtype).replace("torch.", ""))
     comparison.implementations.append(
-        _loss_impl("audiolosses.hifigan.mel_loss", "ours", lambda: hifigan.mel_loss(y, y_hat), y_hat))
+        _loss_impl("audiolosses.hifigan.mel_loss", "ours", lambda: hifigan.mel_loss(y_hat, y, sample_rate=22050), y_hat))
     try:
         import auraloss
     except Exception as error:  # context only

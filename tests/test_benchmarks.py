@@ -328,7 +328,7 @@ def test_hifigan_mel_gradient_equals_central_differences(n_fft, hop, win, length
     y = torch.randn(2, 1, length, generator=generator, dtype=torch.float64, requires_grad=True)
 
     def mel(x):
-        return hifigan.mel_spectrogram(x, n_fft=n_fft, hop_size=hop, win_size=win, num_mels=20, sampling_rate=16000,
+        return hifigan.mel_spectrogram(x, n_fft=n_fft, hop_length=hop, win_length=win, n_mels=20, sample_rate=16000,
                                        center=center)
 
     out = mel(y)
@@ -350,7 +350,7 @@ def test_hifigan_mel_second_derivatives_pass_gradgradcheck():
     for hop in (16, 24):  # shifted sums and fold
         y = (0.3 * torch.randn(1, 200, generator=generator, dtype=torch.float64)).requires_grad_()
         assert torch.autograd.gradgradcheck(
-            lambda x: hifigan.mel_spectrogram(x, n_fft=64, hop_size=hop, win_size=64, num_mels=8, sampling_rate=8000),
+            lambda x: hifigan.mel_spectrogram(x, n_fft=64, hop_length=hop, win_length=64, n_mels=8, sample_rate=8000),
             (y,))
 
 
@@ -360,7 +360,7 @@ def test_hifigan_mel_loss_gradient_equals_autograd_through_torch_stft():
     generator = torch.Generator().manual_seed(4)
     y = 0.1 * torch.randn(3, 1, 5000, generator=generator, dtype=torch.float64)
     y_hat = (y + 0.02 * torch.randn(3, 1, 5000, generator=generator, dtype=torch.float64)).requires_grad_()
-    ours, = torch.autograd.grad(hifigan.mel_loss(y, y_hat), y_hat)
+    ours, = torch.autograd.grad(hifigan.mel_loss(y_hat, y, sample_rate=22050), y_hat)
     y_hat_upstream = y_hat.detach().clone().requires_grad_()
     expected, = torch.autograd.grad(references.upstream_hifigan_mel_loss(y.float(), y_hat_upstream.float()),
                                     y_hat_upstream)

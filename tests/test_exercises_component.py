@@ -16,7 +16,7 @@ def two_component(mask, target, residual, alpha):
 
 def test_correct_answers_pass(capsys):
     assert component_exercises.check_two_component_loss(two_component)
-    assert component_exercises.check_two_component_loss(lambda m, s, r, a: component.component_loss(m, s, r, a, None))
+    assert component_exercises.check_two_component_loss(lambda m, s, r, a: component.component_loss(m, s, r, alpha=a, beta=None))
     assert component_exercises.check_parametric_wiener_mask(
         lambda s, r, a: (1 - a) * s**2 / ((1 - a) * s**2 + a * r**2))
     assert component_exercises.check_parametric_wiener_mask(lambda s, r, a: component.parametric_wiener_mask(s, r, a))

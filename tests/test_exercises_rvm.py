@@ -22,7 +22,7 @@ def predicted_gain_rvm(gains):
 def test_correct_answers_pass(capsys):
     assert rvm_exercises.check_aggregate_bands(aggregate_bands)
     assert rvm_exercises.check_predicted_gain_rvm(predicted_gain_rvm)
-    assert rvm_exercises.check_per_item_rvm(lambda est, ref: rvm.relative_volume_mel(est, ref, per_item=True)["rvm"])
+    assert rvm_exercises.check_per_item_rvm(lambda est, ref: rvm.relative_volume_mel(est, ref, per_item=True, sample_rate=24000)["rvm"])
     out = capsys.readouterr().out
     assert "check_aggregate_bands: all 4 cases passed" in out
     assert "check_per_item_rvm: all 2 cases passed" in out
@@ -53,11 +53,11 @@ def test_gain_prediction_mistakes_are_named():
 def test_per_item_mistakes_are_named():
     with pytest.raises(ExerciseCheckError, match="batch-wide score"):
         rvm_exercises.check_per_item_rvm(
-            lambda est, ref: rvm.relative_volume_mel(est, ref)["rvm"].expand(est.shape[0]))
+            lambda est, ref: rvm.relative_volume_mel(est, ref, sample_rate=24000)["rvm"].expand(est.shape[0]))
 
     def batch_gain_per_item_scores(est, ref):
         gain = ref.pow(2).mean().sqrt()
-        return torch.stack([rvm.relative_volume_mel(e[None] / gain, r[None] / gain, max_initial_gain=0.0)["rvm"]
+        return torch.stack([rvm.relative_volume_mel(e[None] / gain, r[None] / gain, max_initial_gain=0.0, sample_rate=24000)["rvm"]
                             for e, r in zip(est, ref)])
 
     with pytest.raises(ExerciseCheckError, match="own RMS"):

@@ -9,13 +9,15 @@ from scipy.signal import firwin2
 from scipy.signal.windows import gaussian
 from scipy.spatial.distance import cosine as scipy_cosine_distance
 
+from audiolosses import explorers
+from audiolosses import perceptual
 from audiolosses import perceptual as P
 
 SMALL = {"sample_rate": 8000, "n_bands": 24, "n_taps": 64, "f_min": 50.0, "f_max": 3800.0}
 
 
 def small_loss(**overrides):
-    return P.PerceptualLoss(**{**SMALL, **overrides})
+    return perceptual.PerceptualLoss(**{**SMALL, **overrides})
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -271,7 +273,7 @@ def test_mse_and_l1_distances(distance):
 def test_functional_form_equals_module():
     generator = torch.Generator().manual_seed(5)
     a, b = torch.randn(1, 1, 400, generator=generator), torch.randn(1, 1, 400, generator=generator)
-    assert P.perceptual_loss(a, b, **SMALL).item() == pytest.approx(small_loss()(a, b).item(), rel=1e-6)
+    assert perceptual.perceptual_loss(a, b, **SMALL).item() == pytest.approx(small_loss()(a, b).item(), rel=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -353,12 +355,12 @@ def test_fft_cache_follows_changes_to_the_bank():
 
 def test_filter_bank_explorer_draws_and_validates():
     clip = torch.randn(2000, generator=torch.Generator().manual_seed(8))
-    explorer = P.FilterBankExplorer({"noise": clip}, 11025, n_bands=32, n_taps=64)
+    explorer = explorers.FilterBankExplorer({"noise": clip}, 11025, n_bands=32, n_taps=64)
     assert repr(explorer) == "FilterBankExplorer(clip='noise', n_bands=32, n_taps=64, f_min=1.0, log_factor=10.0)"
     first = explorer.output.outputs[0]["data"]["image/png"]
     explorer.controls["log_factor"].value = 100.0
     assert explorer.output.outputs[0]["data"]["image/png"] != first
     with pytest.raises(ValueError, match="n_taps"):
-        P.FilterBankExplorer({"noise": clip}, 11025, n_taps=100)
+        explorers.FilterBankExplorer({"noise": clip}, 11025, n_taps=100)
     with pytest.raises(ValueError, match="clips"):
-        P.FilterBankExplorer({}, 11025)
+        explorers.FilterBankExplorer({}, 11025)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from audiolosses import explorers
 from audiolosses import sdr
 
 auraloss_time = pytest.importorskip("auraloss.time")
@@ -358,7 +359,7 @@ def test_explorer_draws_and_its_estimate_follows_the_controls():
     pytest.importorskip("ipywidgets")
     t = torch.arange(2000, dtype=torch.float64)
     target = torch.sin(2 * math.pi * 0.01 * t) + 0.5 * torch.sin(2 * math.pi * 0.037 * t)
-    explorer = sdr.SISDRExplorer(target, gain_db=-6.0, snr_db=20.0, delay=0)
+    explorer = explorers.SISDRExplorer(target, gain_db=-6.0, snr_db=20.0, delay=0)
     assert repr(explorer) == "SISDRExplorer(gain_db=-6.0, snr_db=20.0, delay=0)"
     assert explorer.output.outputs[0]["data"]["text/plain"] == "<SISDRExplorer figure>"
     quiet = sdr.si_sdr(explorer.estimate(), target)
@@ -367,4 +368,4 @@ def test_explorer_draws_and_its_estimate_follows_the_controls():
     explorer.controls["delay"].value = 5
     assert float(sdr.si_sdr(explorer.estimate(), target)) < float(quiet) - 3
     with pytest.raises(ValueError, match="constant"):
-        sdr.SISDRExplorer(torch.ones(100))
+        explorers.SISDRExplorer(torch.ones(100))

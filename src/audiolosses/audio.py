@@ -230,8 +230,10 @@ def mix_at_snr(signal: torch.Tensor, noise: torch.Tensor, snr_db: float) -> tupl
     check_tensor(signal, "signal", min_ndim=1)
     check_tensor(noise, "noise", min_ndim=1)
     check_same_shape(signal, noise, "signal", "noise")
-    if isinstance(snr_db, bool) or not isinstance(snr_db, Real) or not math.isfinite(snr_db):
-        raise TypeError(f"snr_db must be a finite number of dB, got {snr_db!r}")
+    if isinstance(snr_db, bool) or not isinstance(snr_db, Real):
+        raise TypeError(f"snr_db must be a real number of dB, got {snr_db!r}")
+    if not math.isfinite(snr_db):
+        raise ValueError(f"snr_db must be a finite number of dB, got {snr_db!r}")
     signal_power = signal.pow(2).mean(dim=-1, keepdim=True)
     noise_power = noise.pow(2).mean(dim=-1, keepdim=True)
     if bool((noise_power == 0).any()):

@@ -487,7 +487,7 @@ def train_free_mask(target: torch.Tensor, residual: torch.Tensor, alpha: float =
     losses = []
     for _ in range(steps):
         mask = torch.sigmoid(parameter) if bounded else parameter
-        loss = component_loss(mask, target, residual, alpha, beta, allow_unbounded_mask=not bounded)
+        loss = component_loss(mask, target, residual, alpha=alpha, beta=beta, allow_unbounded_mask=not bounded)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -64,7 +64,7 @@ def check_predicted_gain_rvm(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool
     reference = torch.randn(1, 1, 24000, generator=generator, dtype=torch.float64)
 
     def measured(gains):
-        return torch.stack([rvm.relative_volume_mel(float(g) * reference, reference)["rvm"] for g in gains])
+        return torch.stack([rvm.relative_volume_mel(float(g) * reference, reference, sample_rate=24000)["rvm"] for g in gains])
 
     def formula(gains, clamp=True, factor=20.0, use_gain=False):
         amount = gains.abs() if use_gain else (1 - gains).abs()
@@ -105,9 +105,9 @@ def check_per_item_rvm(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor])
     two_estimates = two_channels.flip(-1)
 
     def alone(est, ref):
-        return torch.stack([rvm.relative_volume_mel(e[None], r[None])["rvm"] for e, r in zip(est, ref)])
+        return torch.stack([rvm.relative_volume_mel(e[None], r[None], sample_rate=24000)["rvm"] for e, r in zip(est, ref)])
 
-    batch_wide = rvm.relative_volume_mel(estimates, references)["rvm"]
+    batch_wide = rvm.relative_volume_mel(estimates, references, sample_rate=24000)["rvm"]
     cases = [
         Case("three items 40 dB apart in level", (estimates, references), alone(estimates, references), atol=1e-4,
              hints=[(lambda r: bool((r - batch_wide).abs().max() < 1e-4),
