@@ -1,6 +1,7 @@
 """The book's structure: _toc.yml and book/ agree, every chapter has the Colab install cell, the
 configuration the website and Colab buttons rely on is in place."""
 
+import re
 import json
 import sys
 from pathlib import Path
@@ -80,6 +81,11 @@ def test_first_code_cell_installs_the_package_on_colab_only(name):
     install_lines = [line for line in source.splitlines() if "pip" in line]
     assert install_lines and all(line.startswith((" ", "\t")) for line in install_lines), (
         f"{name}: the pip install must sit inside the Colab guard"
+    )
+    # matplotlib and ipywidgets are the `notebook` extra (pyproject.toml): every chapter draws figures
+    extras = re.search(r'"audiolosses\[([a-z,]+)\] @ git\+', source)
+    assert extras and "notebook" in extras.group(1).split(","), (
+        f"{name}: the Colab cell must install audiolosses[notebook] (or [notebook,...]) from {url}"
     )
 
 

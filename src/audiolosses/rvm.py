@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._precision import float32_inside
 from ._reduction import check_reduction, reduce_items
 from ._validation import (
     check_int,
@@ -120,7 +121,10 @@ def relative_db_map(
 ) -> torch.Tensor:
     """The clamped relative level ``r`` of every mel bin, in dB (steps 1–3 of RVM, before averaging).
 
-    Same arguments as :func:`relative_volume_mel`. Returns ``[*, n_mels, frames]`` for inputs ``[*, time]``.
+    Same arguments as :func:`relative_volume_mel`.
+
+    Shape:
+        input, target: ``[*, time]``; output: ``[*, n_mels, frames]``.
 
     Example::
 
@@ -164,6 +168,7 @@ def _aggregate(relative_db: torch.Tensor, num_aggregated_bands: int, per_item: b
     return metrics
 
 
+@float32_inside
 def relative_volume_mel(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -322,6 +327,7 @@ def soft_clamp(x: torch.Tensor, low: float, high: float, softness: float = 1.0) 
     return high - softness * F.softplus((high - lifted) / softness)
 
 
+@float32_inside
 def relative_volume_mel_loss(
     input: torch.Tensor,
     target: torch.Tensor,
@@ -374,8 +380,8 @@ def relative_volume_mel_loss(
     Each item is normalised by its own RMS, so the loss of an item does not depend on its batch-mates and
     ``DistributedDataParallel`` over shards of a batch gives the gradients of the whole batch.
 
-    Under ``torch.autocast`` the mel spectrogram runs in float32 (autocast's policy for the STFT) and the loss
-    is float32; float64 inputs stay float64.
+    Under ``torch.autocast`` the loss runs in float32 (autocast off inside, half-precision inputs cast up: the
+    mel matrix product and the logarithms need float32's digits) and returns float32; float64 stays float64.
 
     Raises:
         TypeError: non-float inputs or mismatched dtypes.

@@ -169,6 +169,9 @@ def snr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = False, e
         eps: guard against a zero error (default ``1e-8``); also the energy at or below which a
             target counts as silent.
 
+    Shape:
+        input, target: ``[..., time]``, the same shape; output: ``[...]``, one value per channel.
+
     Returns:
         ``[...]``: one value per channel (the input's shape without the time axis). Higher is better.
 
@@ -201,6 +204,9 @@ def si_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
         eps: guard of the projection and of the ratio (default ``1e-8``, auraloss's); a target channel
             whose energy is at most ``eps`` is rejected as silent.
 
+    Shape:
+        input, target: ``[..., time]``, the same shape; output: ``[...]``, one value per channel.
+
     Returns:
         ``[...]``: one value per channel. Higher is better.
 
@@ -211,8 +217,9 @@ def si_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
 
     Example::
 
-        >>> s = torch.randn(4, 2, 8000)
-        >>> torch.allclose(si_sdr(3.0 * s, s), si_sdr(-0.5 * s, s))  # any gain: the same (perfect) score
+        >>> s = torch.randn(4, 2, 8000, dtype=torch.float64)
+        >>> e = s + 0.1 * torch.randn_like(s)
+        >>> torch.allclose(si_sdr(3.0 * e, s), si_sdr(-0.5 * e, s))  # any gain: the same score
         True
 
     Notebook: book/09_si_sdr.ipynb
@@ -233,11 +240,22 @@ def sd_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
         zero_mean: remove each signal's mean over time first (default ``True``).
         eps: as in :func:`si_sdr` (default ``1e-8``).
 
+    Shape:
+        input, target: ``[..., time]``, the same shape; output: ``[...]``, one value per channel.
+
     Returns:
         ``[...]``: one value per channel. Higher is better.
 
     Raises:
         As :func:`si_sdr`.
+
+    Example::
+
+        >>> s = torch.randn(1, 1, 8000, dtype=torch.float64)
+        >>> round(float(sd_sdr(0.5 * s, s)), 2)  # half the level: a perfect SI-SDR, an SD-SDR of 0 dB
+        0.0
+
+    Notebook: book/09_si_sdr.ipynb
     """
     return _metric("sd_sdr", input, target, zero_mean, eps, loss=False)
 
@@ -288,6 +306,10 @@ def si_sdr_loss(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = 
         zero_mean: remove each signal's mean first (default ``True``).
         eps: as in :func:`si_sdr` (default ``1e-8``).
         reduction: ``"mean"`` (default) or ``"sum"`` over the batch, or ``"none"`` (``[batch]``).
+
+    Shape:
+        input, target: ``[batch, channels, time]`` or ``[batch, time]``; output: 0-dim, or ``[batch]`` with
+        ``reduction="none"``.
 
     Returns:
         0-dim tensor, or ``[batch]`` with ``reduction="none"``. Lower is better (−SI-SDR in dB).
@@ -380,7 +402,14 @@ class SDSDRLoss(SISDRLoss):
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (``[batch]``).
 
     Shape:
-        As :class:`SISDRLoss`.
+        As :class:`SISDRLoss`: ``[batch, channels, time]`` or ``[batch, time]``; output 0-dim or ``[batch]``.
+
+    Example::
+
+        >>> loss = SDSDRLoss()
+        >>> x = torch.randn(2, 1, 8000)
+        >>> float(loss(0.5 * x, x)) > float(SISDRLoss()(0.5 * x, x))  # the wrong level costs
+        True
 
     Notebook: book/09_si_sdr.ipynb
     """
