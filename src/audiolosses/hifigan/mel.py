@@ -115,8 +115,9 @@ class _StftMagnitude(torch.autograd.Function):
             spectrum = torch.fft.rfft(signal.unfold(-1, n_fft, hop) * window)  # so second derivatives are right
             magnitude = torch.sqrt(spectrum.real.square() + spectrum.imag.square() + ctx.eps)
         grad_spectrum = spectrum * (grad_magnitude / magnitude)
+        out_of_place = torch.is_grad_enabled()  # create_graph=True: out of place, for autograd
         # N · irfft(G') with the in-between bins halved equals N/2 · irfft(G'') with DC and Nyquist doubled
-        if torch.is_grad_enabled():  # out of place, for autograd
+        if out_of_place:
             edges = torch.ones(grad_spectrum.shape[-1], dtype=magnitude.dtype, device=magnitude.device)
             edges[0] = 2.0
             edges[-1] = 2.0 if n_fft % 2 == 0 else edges[-1]
@@ -134,7 +135,7 @@ class _StftMagnitude(torch.autograd.Function):
             window_pieces = scaled_window.reshape(overlap, hop)
             grad = grad_frames.new_zeros(batch, frames + overlap - 1, hop)
             for j in range(overlap):
-                if torch.is_grad_enabled():
+                if out_of_place:
                     grad = grad.index_add(1, torch.arange(j, j + frames, device=grad.device),
                                           pieces[:, :, j] * window_pieces[j])
                 else:
@@ -157,7 +158,13 @@ def _log_mel(y: torch.Tensor, n_fft: int, num_mels: int, sampling_rate: int, hop
     if center:  # torch.stft's centring: a further reflect pad of n_fft // 2
         padded = F.pad(padded, (n_fft // 2, n_fft // 2), mode="reflect")
     window = _frame_window(n_fft, win_size, y.device, y.dtype)
-    magnitude = _StftMagnitude.apply(padded.squeeze(1), window, n_fft, hop_size, MAGNITUDE_EPS)  # [N, frames, bins]
+    if torch.compiler.is_compiling():
+        # torch.compile differentiates (and fuses) the plain operations itself; its tracing of the hand-written
+        # backward below returns zero gradients (torch 2.11, measured), so the Function is for eager mode only
+        spectrum = torch.fft.rfft(padded.squeeze(1).unfold(-1, n_fft, hop_size) * window)
+        magnitude = torch.sqrt(spectrum.real.square() + spectrum.imag.square() + MAGNITUDE_EPS)
+    else:
+        magnitude = _StftMagnitude.apply(padded.squeeze(1), window, n_fft, hop_size, MAGNITUDE_EPS)  # [N, frames, bins]
     bank = _slaney_mel_bank(n_fft, num_mels, sampling_rate, fmin, fmax, y.device, y.dtype)
     mel = torch.matmul(magnitude, bank.T)  # [N, frames, mels]: one matrix product, contiguous gradients
     log_mel = torch.log(torch.clamp(mel, min=MEL_LOG_FLOOR)).transpose(-1, -2)
