@@ -386,4 +386,34 @@ def build_comparisons(mode: str, device: torch.device, *, only=None, cache_dir=N
         comparisons.append(auraloss_comparison(sizes["auraloss"], device, dtype))
     if wanted("si_sdr"):
         comparisons.append(si_sdr_comparison(sizes["si_sdr"], device, dtype))
+    for comparison in comparisons:
+        _add_unchecked_row(comparison)
     return comparisons
+
+
+#: The suffix of the row that runs the package's loss with value checks switched off.
+UNCHECKED = " [value checks off]"
+
+
+def _add_unchecked_row(comparison: Comparison) -> None:
+    """Add ours again, run under ``audiolosses.validate_values(False)``: what a training loop pays.
+
+    Its values are compared with ours (the checks must not change a number), and the comparison's target is
+    also evaluated against it.
+    """
+    from audiolosses import validate_values
+
+    ours = next(impl for impl in comparison.implementations if impl.role == "ours")
+    if ours.step is None:
+        return
+
+    def step():
+        with validate_values(False):
+            return ours.step()
+
+    def values():
+        with validate_values(False):
+            return ours.values()
+
+    comparison.implementations.insert(1, Implementation(ours.name + UNCHECKED, "unchecked", step, values,
+                                                        "value checks (NaN/Inf, ranges) off; shapes still checked"))

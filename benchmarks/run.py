@@ -70,7 +70,7 @@ def run(comparisons, device: torch.device, *, warmup: int, repeats: int, memory:
                 row.update({k: round(v, 4) if isinstance(v, float) else v for k, v in timings[impl.name].items()})
                 row["peak_memory_bytes"] = harness.peak_memory(impl.step, device) if memory else None
                 row["time_ratio_vs_ours"] = round(row["median_ms"] / timings[ours.name]["median_ms"], 3)
-                if impl.role == "reference":
+                if impl.role in ("reference", "unchecked"):
                     row["values"] = _check_values(ours_values, impl.values(), comparison.rtol, comparison.atol)
                 elif impl.role == "ours":
                     row["values"] = {"compared": False, "loss": float(ours_values["loss"])}
@@ -93,6 +93,15 @@ def run(comparisons, device: torch.device, *, warmup: int, repeats: int, memory:
             ratio = reference.get("time_ratio_vs_ours") if reference and reference["available"] else None
             entry["target"] = {"text": comparison.target["text"], "min_ratio": comparison.target["min_ratio"],
                                "ratio": ratio, "met": None if ratio is None else ratio >= comparison.target["min_ratio"]}
+        unchecked = next((r for r in rows if r["role"] == "unchecked" and r["available"]), None)
+        references_rows = [r for r in rows if r["role"] == "reference" and r["available"]]
+        if unchecked is not None and references_rows:
+            # the speed target of issue 17: with value checks off, at least as fast as each upstream/bare formula
+            entry["checks_off"] = {
+                "ratio_ours_checked_vs_unchecked": round(ours_row["median_ms"] / unchecked["median_ms"], 3),
+                "references": {r["implementation"]: round(r["median_ms"] / unchecked["median_ms"], 3)
+                               for r in references_rows},
+            }
         results.append(entry)
     return results
 
@@ -134,6 +143,11 @@ def format_table(result: dict) -> str:
             state = "not measured" if target["met"] is None else ("met" if target["met"] else "NOT met")
             ratio = "-" if target["ratio"] is None else f"{target['ratio']:.2f}x"
             lines.append(f"  target: {target['text']} (>= {target['min_ratio']:g}x): {ratio}, {state}")
+        off = entry.get("checks_off")
+        if off:
+            speeds = ", ".join(f"{name} {ratio:.2f}x" for name, ratio in off["references"].items())
+            lines.append(f"  value checks off: ours {off['ratio_ours_checked_vs_unchecked']:.2f}x faster than with "
+                         f"checks; reference time / ours unchecked: {speeds}")
     return "\n".join(lines)
 
 

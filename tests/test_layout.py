@@ -13,7 +13,7 @@ SRC = Path(audiolosses.__file__).resolve().parent.parent
 LOSS_MODULES = ["audiolosses", "audiolosses.rvm", "audiolosses.hifigan", "audiolosses.hifigan.mel",
                 "audiolosses.perceptual", "audiolosses.component", "audiolosses.kl", "audiolosses.sdr",
                 "audiolosses.spectral", "audiolosses.audio"]
-NOTEBOOK_ONLY = ["matplotlib", "ipywidgets", "IPython"]
+NOTEBOOK_ONLY = ["matplotlib", "ipywidgets", "IPython", "torchaudio"]  # torchaudio: only audio.resample
 
 
 def _loaded_after_import(module: str) -> list[str]:
@@ -25,7 +25,7 @@ def _loaded_after_import(module: str) -> list[str]:
 
 
 @pytest.mark.parametrize("module", LOSS_MODULES)
-def test_loss_modules_load_neither_matplotlib_nor_ipywidgets(module):
+def test_loss_modules_load_neither_matplotlib_nor_ipywidgets_nor_torchaudio(module):
     assert _loaded_after_import(module) == []
 
 

@@ -31,7 +31,6 @@ from typing import Mapping
 import numpy as np
 import soundfile as sf
 import torch
-import torchaudio.functional as AF
 
 from ._validation import check_choice, check_int, check_positive, check_same_shape, check_sample_rate, check_tensor
 from .spectral import scale_to_db
@@ -153,6 +152,8 @@ def resample(waveform: torch.Tensor, orig_sample_rate: int, new_sample_rate: int
     check_sample_rate(new_sample_rate, "new_sample_rate")
     if orig_sample_rate == new_sample_rate:
         return waveform
+    import torchaudio.functional as AF  # imported here: the losses never need torchaudio (CONTRIBUTING.md)
+
     return AF.resample(waveform, orig_sample_rate, new_sample_rate)
 
 

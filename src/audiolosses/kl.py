@@ -57,6 +57,12 @@ PARAMETERIZATIONS: tuple[str, ...] = ("sigma", "logvar")
 
 def _reduce(elementwise: torch.Tensor, reduction: str, latent_reduction: str) -> torch.Tensor:
     """Per item over the latent dimensions, then over the batch (both checked by the caller)."""
+    if reduction == "mean" and latent_reduction == "mean":  # the mean of equal-sized items' means: one kernel
+        return elementwise.mean()
+    if reduction == "mean":  # the mean over items of their sums
+        return elementwise.sum() / elementwise.shape[0]
+    if reduction == "sum" and latent_reduction == "sum":
+        return elementwise.sum()
     if elementwise.dim() == 1:  # [batch] of one latent dimension each
         per_item = elementwise
     elif latent_reduction == "sum":
@@ -67,6 +73,15 @@ def _reduce(elementwise: torch.Tensor, reduction: str, latent_reduction: str) ->
 
 
 def _check_mu_and_spread(mu, spread, spread_name: str, reduction: str, latent_reduction: str = "mean") -> None:
+    # the common valid call in a few attribute reads (a KL term is cheap: the checks must be cheaper still);
+    # anything unusual takes the full path below, which names the problem
+    if (isinstance(mu, torch.Tensor) and isinstance(spread, torch.Tensor) and mu.is_floating_point()
+            and mu.dtype == spread.dtype and mu.shape == spread.shape and mu.dim() >= 1 and mu.numel() > 0
+            and reduction in ("mean", "sum", "none") and latent_reduction in LATENT_REDUCTIONS):
+        if values_checked():
+            check_tensor(mu, "mu")
+            check_tensor(spread, spread_name)
+        return
     check_tensor(mu, "mu", min_ndim=1)
     check_tensor(spread, spread_name, min_ndim=1)
     check_same_shape(mu, spread, "mu", spread_name)
