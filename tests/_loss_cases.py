@@ -7,8 +7,8 @@ cannot change the gradient) or couples the items (RVM's batch-wide gain).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
@@ -54,29 +54,62 @@ def _latent(batch, generator, dtype):
 
 
 def _scores(batch, generator, dtype):
-    real = [torch.randn(batch, 30, generator=generator, dtype=dtype), torch.randn(batch, 12, generator=generator, dtype=dtype)]
-    fake = [torch.randn(batch, 30, generator=generator, dtype=dtype), torch.randn(batch, 12, generator=generator, dtype=dtype)]
+    real = [
+        torch.randn(batch, 30, generator=generator, dtype=dtype),
+        torch.randn(batch, 12, generator=generator, dtype=dtype),
+    ]
+    fake = [
+        torch.randn(batch, 30, generator=generator, dtype=dtype),
+        torch.randn(batch, 12, generator=generator, dtype=dtype),
+    ]
     return tuple(fake), tuple(real)
 
 
 CASES = [
-    LossCase("rvm_metric", lambda: rvm.RelativeVolumeMel(sample_rate=SAMPLE_RATE), _audio,
-             call=lambda loss, p, f: loss(*p, *f)["rvm"], per_item=False, reduces=False),
-    LossCase("rvm_metric_per_item", lambda: rvm.RelativeVolumeMel(sample_rate=SAMPLE_RATE, per_item=True), _audio,
-             call=lambda loss, p, f: loss(*p, *f)["rvm"].mean(), reduces=False),
+    LossCase(
+        "rvm_metric",
+        lambda: rvm.RelativeVolumeMel(sample_rate=SAMPLE_RATE),
+        _audio,
+        call=lambda loss, p, f: loss(*p, *f)["rvm"],
+        per_item=False,
+        reduces=False,
+    ),
+    LossCase(
+        "rvm_metric_per_item",
+        lambda: rvm.RelativeVolumeMel(sample_rate=SAMPLE_RATE, per_item=True),
+        _audio,
+        call=lambda loss, p, f: loss(*p, *f)["rvm"].mean(),
+        reduces=False,
+    ),
     LossCase("rvm_loss", lambda: rvm.RelativeVolumeMelLoss(sample_rate=SAMPLE_RATE), _audio),
-    LossCase("hifigan_mel", lambda: hifigan.MelLoss(sample_rate=SAMPLE_RATE, n_fft=512, hop_length=128,
-                                                    win_length=512), _audio),
-    LossCase("perceptual", lambda: perceptual.PerceptualLoss(sample_rate=SAMPLE_RATE, n_bands=32, n_taps=64,
-                                                             stride=2), _audio),
+    LossCase(
+        "hifigan_mel",
+        lambda: hifigan.MelLoss(sample_rate=SAMPLE_RATE, n_fft=512, hop_length=128, win_length=512),
+        _audio,
+    ),
+    LossCase(
+        "perceptual",
+        lambda: perceptual.PerceptualLoss(sample_rate=SAMPLE_RATE, n_bands=32, n_taps=64, stride=2),
+        _audio,
+    ),
     LossCase("component", lambda: component.ComponentLoss(alpha=0.1, beta=0.8), _spectra),
     LossCase("kl", lambda: kl.GaussianKLDivLoss(latent_reduction="sum", parameterization="logvar"), _latent),
     LossCase("si_sdr", lambda: sdr.SISDRLoss(), _audio),
     LossCase("sd_sdr", lambda: sdr.SDSDRLoss(), _audio),
-    LossCase("hifigan_generator_adversarial", lambda: hifigan.GeneratorLoss(), _scores,
-             call=lambda loss, p, f: loss(list(p))[0], reduces=False),
-    LossCase("hifigan_feature_matching", lambda: hifigan.FeatureLoss(), _scores,
-             call=lambda loss, p, f: loss([list(f)], [list(p)]), reduces=False),
+    LossCase(
+        "hifigan_generator_adversarial",
+        lambda: hifigan.GeneratorLoss(),
+        _scores,
+        call=lambda loss, p, f: loss(list(p))[0],
+        reduces=False,
+    ),
+    LossCase(
+        "hifigan_feature_matching",
+        lambda: hifigan.FeatureLoss(),
+        _scores,
+        call=lambda loss, p, f: loss([list(f)], [list(p)]),
+        reduces=False,
+    ),
 ]
 
 BY_NAME = {case.name: case for case in CASES}

@@ -1,8 +1,8 @@
 """The book's structure: _toc.yml and book/ agree, every chapter has the Colab install cell, the
 configuration the website and Colab buttons rely on is in place."""
 
-import re
 import json
+import re
 import sys
 from pathlib import Path
 

@@ -34,7 +34,7 @@ def test_compiled_loss_has_the_eager_value_and_gradient(case):
     eager_value, eager_gradients = value_and_gradients(case, loss, predictions, fixed)
 
     def run(*tensors):
-        return case.call(loss, tensors[: len(predictions)], tensors[len(predictions):])
+        return case.call(loss, tensors[: len(predictions)], tensors[len(predictions) :])
 
     compiled = torch.compile(run, backend=BACKEND)
     predictions2 = tuple(p.detach().clone().requires_grad_(True) for p in predictions)

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from audiolosses import explorers
-from audiolosses import audio, component
+from audiolosses import audio, component, explorers
 
 
 def numpy_component_loss(mask, target, residual, alpha, beta, eps=1e-8):
@@ -93,8 +92,9 @@ def test_reductions():
     assert abs(total.item() - mean.item() * mask.shape[0]) < 1e-10  # the sum of the per-item values
     assert abs(per_item.mean().item() - mean.item()) < 1e-12
     for index in range(4):
-        item = component.component_loss(mask[index:index + 1], target[index:index + 1],
-                                        residual[index:index + 1], alpha=0.1, beta=0.8)
+        item = component.component_loss(
+            mask[index : index + 1], target[index : index + 1], residual[index : index + 1], alpha=0.1, beta=0.8
+        )
         assert abs(per_item[index].item() - item.item()) < 1e-12
 
 
@@ -141,7 +141,8 @@ def test_gradients_match_finite_differences():
     mask, target, residual = random_inputs((2, 4, 3))
     mask = (0.1 + 0.8 * mask).requires_grad_(True)
     assert torch.autograd.gradcheck(
-        lambda m: component.component_loss(m, target, residual, alpha=0.1, beta=0.8), (mask,))
+        lambda m: component.component_loss(m, target, residual, alpha=0.1, beta=0.8), (mask,)
+    )
 
 
 def test_two_component_optimum_is_the_parametric_wiener_gain():
@@ -160,8 +161,11 @@ def test_two_component_optimum_is_the_parametric_wiener_gain():
                 if abs(moved[0, index] - optimum[0, index]) > 1e-3:
                     assert component.component_loss(moved, target, residual, alpha=alpha, beta=None) > best
     # alpha = 0.5 is the ordinary Wiener mask
-    assert torch.allclose(component.parametric_wiener_mask(target, residual, 0.5),
-                          component.ideal_mask(target, residual, "wiener"), atol=1e-10)
+    assert torch.allclose(
+        component.parametric_wiener_mask(target, residual, 0.5),
+        component.ideal_mask(target, residual, "wiener"),
+        atol=1e-10,
+    )
 
 
 def test_free_mask_trained_by_adam_lands_on_the_wiener_gain():
@@ -225,11 +229,12 @@ def test_apply_mask_round_trip_and_scaling():
     assert torch.allclose(component.apply_mask(ones, mixture, 512, 128), mixture, atol=1e-10)
     assert torch.allclose(component.apply_mask(0.5 * ones, mixture, 512, 128), 0.5 * mixture, atol=1e-10)
     # independent magnitude check with scipy's STFT (same periodic Hann window, no scaling)
-    _, _, reference = scipy_signal.stft(mixture[0].numpy(), nperseg=512, noverlap=384, window="hann",
-                                        boundary=None, padded=False, scaling="psd")
+    _, _, reference = scipy_signal.stft(
+        mixture[0].numpy(), nperseg=512, noverlap=384, window="hann", boundary=None, padded=False, scaling="psd"
+    )
     window_sum = np.sqrt((np.hanning(513)[:-1] ** 2).sum() * 1.0)  # scaling="psd" divides by sqrt(Σw²)
     theirs = np.abs(reference) * window_sum
-    ours = spectra["speech"][0].numpy()[:, 2:2 + theirs.shape[1]]  # center=True: frame t+2 starts at t·hop
+    ours = spectra["speech"][0].numpy()[:, 2 : 2 + theirs.shape[1]]  # center=True: frame t+2 starts at t·hop
     assert np.allclose(ours, theirs, atol=1e-8)
 
 
@@ -237,10 +242,12 @@ def test_speech_distortion_and_noise_attenuation():
     speech = torch.rand(2, 10, 4, dtype=torch.float64) + 0.1
     noise = torch.rand(2, 10, 4, dtype=torch.float64) + 0.1
     half = torch.full_like(speech, 0.5)
-    assert torch.allclose(component.speech_distortion_db(half, speech), torch.full((2,), 10 * math.log10(0.25),
-                                                                                  dtype=torch.float64))
-    assert torch.allclose(component.noise_attenuation_db(half, noise), torch.full((2,), 10 * math.log10(4),
-                                                                                 dtype=torch.float64))
+    assert torch.allclose(
+        component.speech_distortion_db(half, speech), torch.full((2,), 10 * math.log10(0.25), dtype=torch.float64)
+    )
+    assert torch.allclose(
+        component.noise_attenuation_db(half, noise), torch.full((2,), 10 * math.log10(4), dtype=torch.float64)
+    )
     assert component.noise_attenuation_db(torch.zeros_like(noise), noise).tolist() == [120.0, 120.0]
     assert component.speech_distortion_db(torch.ones_like(speech), speech).tolist() == [-120.0, -120.0]
 

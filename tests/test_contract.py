@@ -18,30 +18,68 @@ from audiolosses import component, hifigan, kl, perceptual, rvm, sdr
 
 from _loss_cases import CASES, build, make_inputs
 
-FUNCTIONS = [rvm.relative_volume_mel, rvm.relative_volume_mel_loss, rvm.relative_db_map, hifigan.mel_loss,
-             hifigan.mel_spectrogram, perceptual.perceptual_loss, component.component_loss, kl.kl_div_loss,
-             kl.kl_div_loss_logvar, sdr.si_sdr_loss, sdr.sd_sdr_loss, sdr.si_sdr, sdr.sd_sdr, sdr.snr,
-             hifigan.generator_objective]
-MODULES = [rvm.RelativeVolumeMel, rvm.RelativeVolumeMelLoss, hifigan.MelLoss, hifigan.GeneratorObjective,
-           perceptual.PerceptualLoss, component.ComponentLoss, kl.GaussianKLDivLoss, sdr.SISDRLoss, sdr.SDSDRLoss]
-RATE_DEPENDENT = [rvm.relative_volume_mel, rvm.relative_volume_mel_loss, rvm.relative_db_map, hifigan.mel_loss,
-                  hifigan.mel_spectrogram, perceptual.perceptual_loss, hifigan.generator_objective,
-                  rvm.RelativeVolumeMel, rvm.RelativeVolumeMelLoss, hifigan.MelLoss, hifigan.GeneratorObjective,
-                  perceptual.PerceptualLoss]
+FUNCTIONS = [
+    rvm.relative_volume_mel,
+    rvm.relative_volume_mel_loss,
+    rvm.relative_db_map,
+    hifigan.mel_loss,
+    hifigan.mel_spectrogram,
+    perceptual.perceptual_loss,
+    component.component_loss,
+    kl.kl_div_loss,
+    kl.kl_div_loss_logvar,
+    sdr.si_sdr_loss,
+    sdr.sd_sdr_loss,
+    sdr.si_sdr,
+    sdr.sd_sdr,
+    sdr.snr,
+    hifigan.generator_objective,
+]
+MODULES = [
+    rvm.RelativeVolumeMel,
+    rvm.RelativeVolumeMelLoss,
+    hifigan.MelLoss,
+    hifigan.GeneratorObjective,
+    perceptual.PerceptualLoss,
+    component.ComponentLoss,
+    kl.GaussianKLDivLoss,
+    sdr.SISDRLoss,
+    sdr.SDSDRLoss,
+]
+RATE_DEPENDENT = [
+    rvm.relative_volume_mel,
+    rvm.relative_volume_mel_loss,
+    rvm.relative_db_map,
+    hifigan.mel_loss,
+    hifigan.mel_spectrogram,
+    perceptual.perceptual_loss,
+    hifigan.generator_objective,
+    rvm.RelativeVolumeMel,
+    rvm.RelativeVolumeMelLoss,
+    hifigan.MelLoss,
+    hifigan.GeneratorObjective,
+    perceptual.PerceptualLoss,
+]
 
 
 def _positional(function):
-    return [p.name for p in inspect.signature(function).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"]
+    return [
+        p.name
+        for p in inspect.signature(function).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"
+    ]
 
 
 @pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.__qualname__)
 def test_functions_take_the_prediction_first_and_settings_by_keyword(function):
     positional = _positional(function)
-    expected = {"kl_div_loss": ["mu", "sigma"], "kl_div_loss_logvar": ["mu", "logvar"],
-                "component_loss": ["mask", "target", "residual"],
-                "generator_objective": ["input", "target", "discriminator_results"],
-                "mel_spectrogram": ["waveform"]}.get(function.__name__, ["input", "target"])
+    expected = {
+        "kl_div_loss": ["mu", "sigma"],
+        "kl_div_loss_logvar": ["mu", "logvar"],
+        "component_loss": ["mask", "target", "residual"],
+        "generator_objective": ["input", "target", "discriminator_results"],
+        "mel_spectrogram": ["waveform"],
+    }.get(function.__name__, ["input", "target"])
     assert positional == expected
 
 
@@ -96,8 +134,10 @@ def test_reduction_none_is_one_value_per_item_and_mean_and_sum_reduce_it(case):
     torch.testing.assert_close(case.call(loss, *one).detach(), values["none"][1:2])  # per item: alone = in batch
 
 
-LOSS_OBJECTS = sorted({*FUNCTIONS, *MODULES, hifigan.discriminator_loss, hifigan.generator_loss,
-                       hifigan.feature_loss}, key=lambda f: f.__qualname__)
+LOSS_OBJECTS = sorted(
+    {*FUNCTIONS, *MODULES, hifigan.discriminator_loss, hifigan.generator_loss, hifigan.feature_loss},
+    key=lambda f: f.__qualname__,
+)
 
 
 @pytest.mark.parametrize("loss", LOSS_OBJECTS, ids=lambda f: f.__qualname__)
@@ -108,8 +148,11 @@ def test_every_loss_docstring_has_shape_and_an_example_or_points_to_one(loss):
         assert "Shape:" in doc and "Example::" in doc, f"{loss.__qualname__}: needs Shape: and Example::"
 
 
-@pytest.mark.parametrize("module", [rvm, hifigan.mel, hifigan.losses, hifigan.upstream, perceptual, component, kl,
-                                    sdr, audiolosses._validation], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module",
+    [rvm, hifigan.mel, hifigan.losses, hifigan.upstream, perceptual, component, kl, sdr, audiolosses._validation],
+    ids=lambda m: m.__name__,
+)
 def test_docstring_examples_run(module):
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

@@ -31,8 +31,9 @@ class Offset(nn.Module):
 
     def __init__(self, shapes):
         super().__init__()
-        self.offsets = nn.ParameterList([nn.Parameter(torch.zeros((1, *shape), dtype=torch.float64))
-                                         for shape in shapes])
+        self.offsets = nn.ParameterList(
+            [nn.Parameter(torch.zeros((1, *shape), dtype=torch.float64)) for shape in shapes]
+        )
 
     def forward(self, bases):
         return tuple(base + offset for base, offset in zip(bases, self.offsets))

@@ -113,9 +113,9 @@ def _reference_log_mel(y, n_fft=1024, num_mels=80, sr=22050, hop=256, win=1024, 
     index = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]
     window = np.zeros(n_fft)
     start = (n_fft - win) // 2
-    window[start:start + win] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
+    window[start : start + win] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
     spectrum = np.fft.rfft(padded[..., index] * window, axis=-1)  # [..., frames, freqs]
-    magnitude = np.sqrt(spectrum.real ** 2 + spectrum.imag ** 2 + 1e-9)
+    magnitude = np.sqrt(spectrum.real**2 + spectrum.imag**2 + 1e-9)
     bank = torchaudio.functional.melscale_fbanks(n_fft // 2 + 1, fmin, fmax, num_mels, sr, "slaney", "slaney")
     mel = magnitude @ bank.double().numpy()  # [..., frames, mels]
     return np.log(np.maximum(mel, 1e-5)).swapaxes(-1, -2)
@@ -134,8 +134,9 @@ def test_mel_spectrogram_matches_numpy_stft_and_torchaudio_bank(fmax):
 def test_mel_spectrogram_other_settings_and_float32():
     generator = torch.Generator().manual_seed(1)
     y = 0.1 * torch.randn(2, 1, 4000, generator=generator)
-    ours = hifigan.mel_spectrogram(y, n_fft=512, n_mels=40, sample_rate=16000, hop_length=128, win_length=400,
-                                   f_min=50.0, f_max=7000.0)
+    ours = hifigan.mel_spectrogram(
+        y, n_fft=512, n_mels=40, sample_rate=16000, hop_length=128, win_length=400, f_min=50.0, f_max=7000.0
+    )
     expected = _reference_log_mel(y.double().numpy(), 512, 40, 16000, 128, 400, 50.0, 7000.0)
     assert ours.dtype == torch.float32 and ours.shape == (2, 1, 40, 4000 // 128)
     np.testing.assert_allclose(ours.numpy(), expected, atol=2e-3)
@@ -168,7 +169,9 @@ def test_mel_loss_is_l1_of_log_mels_and_module_agrees():
     expected = np.abs(_reference_log_mel(y.numpy()) - _reference_log_mel(y_hat.numpy()))
     assert hifigan.mel_loss(y, y_hat, sample_rate=22050).item() == pytest.approx(expected.mean(), abs=1e-5)
     per_item = expected.reshape(2, -1).mean(axis=1)
-    assert hifigan.mel_loss(y, y_hat, reduction="sum", sample_rate=22050).item() == pytest.approx(per_item.sum(), rel=1e-4)
+    assert hifigan.mel_loss(y, y_hat, reduction="sum", sample_rate=22050).item() == pytest.approx(
+        per_item.sum(), rel=1e-4
+    )
     none = hifigan.mel_loss(y, y_hat, reduction="none", sample_rate=22050)
     assert none.shape == (2,)
     np.testing.assert_allclose(none.numpy(), per_item, rtol=1e-4)
@@ -203,13 +206,18 @@ def test_generator_objective_equals_the_original_sum():
     # the original: loss_gen_s + loss_gen_f + loss_fm_s + loss_fm_f + 45 * loss_mel, with the 2 inside fm
     adv = sum(((1 - g) ** 2).mean() for g in yf_g + ys_g)
     fm = 2 * sum((a - b).abs().mean() for da, db in zip(f_r + s_r, f_g + s_g) for a, b in zip(da, db))
-    mel = (hifigan.mel_spectrogram(y, sample_rate=22050) - hifigan.mel_spectrogram(y_hat, sample_rate=22050)).abs().mean()
-    total, parts = hifigan.generator_objective(y, y_hat, [(yf_r, yf_g, f_r, f_g), (ys_r, ys_g, s_r, s_g)], sample_rate=22050)
+    mel = (
+        (hifigan.mel_spectrogram(y, sample_rate=22050) - hifigan.mel_spectrogram(y_hat, sample_rate=22050)).abs().mean()
+    )
+    total, parts = hifigan.generator_objective(
+        y, y_hat, [(yf_r, yf_g, f_r, f_g), (ys_r, ys_g, s_r, s_g)], sample_rate=22050
+    )
     assert total.item() == pytest.approx((adv + fm + 45 * mel).item(), rel=1e-5)
     assert parts["adversarial"].item() == pytest.approx(adv.item(), rel=1e-5)
     assert parts["feature_matching"].item() == pytest.approx(fm.item() / 2, rel=1e-5)
     module_total, _ = hifigan.GeneratorObjective(lambda_fm=1.0, lambda_mel=0.0, sample_rate=22050)(
-        y, y_hat, [(yf_r, yf_g, f_r, f_g), (ys_r, ys_g, s_r, s_g)])
+        y, y_hat, [(yf_r, yf_g, f_r, f_g), (ys_r, ys_g, s_r, s_g)]
+    )
     assert module_total.item() == pytest.approx((adv + fm / 2).item(), rel=1e-5)
     total.backward()
     assert torch.isfinite(y_hat.grad).all() and y_hat.grad.abs().sum() > 0
@@ -243,13 +251,24 @@ def test_discriminator_output_and_feature_map_counts(width):
 def test_full_width_layer_shapes_match_the_paper():
     disc_p = hifigan.DiscriminatorP(2)
     assert [tuple(c.weight.shape) for c in disc_p.convs] == [
-        (32, 1, 5, 1), (128, 32, 5, 1), (512, 128, 5, 1), (1024, 512, 5, 1), (1024, 1024, 5, 1)]
+        (32, 1, 5, 1),
+        (128, 32, 5, 1),
+        (512, 128, 5, 1),
+        (1024, 512, 5, 1),
+        (1024, 1024, 5, 1),
+    ]
     assert [c.stride for c in disc_p.convs] == [(3, 1)] * 4 + [(1, 1)]
     assert tuple(disc_p.conv_post.weight.shape) == (1, 1024, 3, 1)
     disc_s = hifigan.DiscriminatorS()
     assert [(c.in_channels, c.out_channels, c.kernel_size[0], c.stride[0], c.groups) for c in disc_s.convs] == [
-        (1, 128, 15, 1, 1), (128, 128, 41, 2, 4), (128, 256, 41, 2, 16), (256, 512, 41, 4, 16),
-        (512, 1024, 41, 4, 16), (1024, 1024, 41, 1, 16), (1024, 1024, 5, 1, 1)]
+        (1, 128, 15, 1, 1),
+        (128, 128, 41, 2, 4),
+        (128, 256, 41, 2, 16),
+        (256, 512, 41, 4, 16),
+        (512, 1024, 41, 4, 16),
+        (1024, 1024, 41, 1, 16),
+        (1024, 1024, 5, 1, 1),
+    ]
     mpd_params = sum(p.numel() for p in hifigan.MultiPeriodDiscriminator().parameters())
     msd_params = sum(p.numel() for p in hifigan.MultiScaleDiscriminator().parameters())
     assert round(mpd_params / 1e6, 1) == 41.1 and round(msd_params / 1e6, 1) == 29.6

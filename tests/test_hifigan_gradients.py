@@ -25,14 +25,17 @@ def autograd_log_mel(y, n_fft, hop_length, win_length, num_mels=8, sampling_rate
     padded = F.pad(y.unsqueeze(1), (padding, padding), mode="reflect").squeeze(1)
     window = torch.hann_window(win_length, dtype=y.dtype)
     spec = torch.stft(padded, n_fft, hop_length, win_length, window=window, center=False, return_complex=True)
-    magnitude = torch.sqrt(spec.real ** 2 + spec.imag ** 2 + 1e-9)
-    bank = mel_filter_bank(n_fft // 2 + 1, 0.0, sampling_rate / 2, num_mels, sampling_rate,
-                           norm="slaney", mel_scale="slaney").to(y.dtype)  # [bins, mels]
+    magnitude = torch.sqrt(spec.real**2 + spec.imag**2 + 1e-9)
+    bank = mel_filter_bank(
+        n_fft // 2 + 1, 0.0, sampling_rate / 2, num_mels, sampling_rate, norm="slaney", mel_scale="slaney"
+    ).to(y.dtype)  # [bins, mels]
     mel = (magnitude.transpose(-1, -2) @ bank).transpose(-1, -2)
     return torch.log(torch.clamp(mel, min=1e-5))
 
 
-@pytest.mark.parametrize("settings", SETTINGS, ids=lambda s: f"nfft{s['n_fft']}-hop{s['hop_length']}-win{s['win_length']}")
+@pytest.mark.parametrize(
+    "settings", SETTINGS, ids=lambda s: f"nfft{s['n_fft']}-hop{s['hop_length']}-win{s['win_length']}"
+)
 def test_mel_spectrogram_gradient_passes_gradcheck(settings):
     y = (0.3 * torch.randn(2, 200, dtype=torch.float64)).requires_grad_(True)
 
@@ -42,7 +45,9 @@ def test_mel_spectrogram_gradient_passes_gradcheck(settings):
     assert torch.autograd.gradcheck(log_mel, (y,), eps=1e-6, atol=1e-5, rtol=1e-4)
 
 
-@pytest.mark.parametrize("settings", SETTINGS, ids=lambda s: f"nfft{s['n_fft']}-hop{s['hop_length']}-win{s['win_length']}")
+@pytest.mark.parametrize(
+    "settings", SETTINGS, ids=lambda s: f"nfft{s['n_fft']}-hop{s['hop_length']}-win{s['win_length']}"
+)
 def test_mel_loss_gradient_equals_autograd_through_torch_stft(settings):
     y = 0.3 * torch.randn(3, 300, dtype=torch.float64)
     y_hat = (0.3 * torch.randn(3, 300, dtype=torch.float64)).requires_grad_(True)

@@ -8,8 +8,7 @@ import torch
 from scipy import stats
 from torch.distributions import Normal, kl_divergence
 
-from audiolosses import explorers
-from audiolosses import kl
+from audiolosses import explorers, kl
 from audiolosses.experiments import vae
 
 SHAPES = [(6,), (4, 8), (3, 2, 5), (16, 512, 3, 1)]

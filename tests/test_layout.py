@@ -10,17 +10,30 @@ import audiolosses
 
 SRC = Path(audiolosses.__file__).resolve().parent.parent
 
-LOSS_MODULES = ["audiolosses", "audiolosses.rvm", "audiolosses.hifigan", "audiolosses.hifigan.mel",
-                "audiolosses.perceptual", "audiolosses.component", "audiolosses.kl", "audiolosses.sdr",
-                "audiolosses.spectral", "audiolosses.audio"]
+LOSS_MODULES = [
+    "audiolosses",
+    "audiolosses.rvm",
+    "audiolosses.hifigan",
+    "audiolosses.hifigan.mel",
+    "audiolosses.perceptual",
+    "audiolosses.component",
+    "audiolosses.kl",
+    "audiolosses.sdr",
+    "audiolosses.spectral",
+    "audiolosses.audio",
+]
 NOTEBOOK_ONLY = ["matplotlib", "ipywidgets", "IPython", "torchaudio"]  # torchaudio: only audio.resample
 
 
 def _loaded_after_import(module: str) -> list[str]:
-    code = (f"import sys; import {module}; "
-            f"print(','.join(m for m in {NOTEBOOK_ONLY!r} if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"})
+    code = f"import sys; import {module}; print(','.join(m for m in {NOTEBOOK_ONLY!r} if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+    )
     return [name for name in result.stdout.strip().split(",") if name]
 
 
@@ -34,7 +47,7 @@ def test_the_notebook_pieces_are_there_on_use():
     assert audiolosses.explorers.RelativeVolumeMelExplorer.__module__ == "audiolosses.explorers.rvm"
     assert "explorers" in dir(audiolosses)
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
-        audiolosses.nonexistent  # noqa: B018
+        audiolosses.nonexistent
 
 
 def test_version_is_the_installed_metadata():

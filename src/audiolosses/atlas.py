@@ -36,10 +36,10 @@ import json
 import math
 import platform
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import torch
 
@@ -89,8 +89,17 @@ RESULTS_DIR: Path = Path(__file__).resolve().parent / "data" / "atlas"
 
 #: The losses of :class:`LossSuite`, in the order the chapter shows them.
 LOSSES: tuple[str, ...] = (
-    "mse", "l1", "rvm", "rvm_0", "rvm_1", "rvm_2", "rvm_3", "hifigan_mel", "perceptual_cosine",
-    "perceptual_mse", "mrstft",
+    "mse",
+    "l1",
+    "rvm",
+    "rvm_0",
+    "rvm_1",
+    "rvm_2",
+    "rvm_3",
+    "hifigan_mel",
+    "perceptual_cosine",
+    "perceptual_mse",
+    "mrstft",
 )
 
 #: Settings of the perceptual loss in the atlas, the original's 11025 Hz and 512 taps but 128 Bark bands
@@ -187,8 +196,9 @@ def flip_polarity(waveform: torch.Tensor, flipped: bool = True) -> torch.Tensor:
     return -waveform if flipped else waveform.clone()
 
 
-def randomize_phase(waveform: torch.Tensor, amount: float, *, seed: int = 0, n_fft: int = 1024,
-                    hop_length: int = 256) -> torch.Tensor:
+def randomize_phase(
+    waveform: torch.Tensor, amount: float, *, seed: int = 0, n_fft: int = 1024, hop_length: int = 256
+) -> torch.Tensor:
     """Randomise the STFT phase and keep the STFT magnitude, then resynthesise.
 
     Every bin's phase is shifted by ``amount · π · u`` with ``u`` uniform in ``[-1, 1)`` (seeded), the
@@ -221,8 +231,9 @@ def randomize_phase(waveform: torch.Tensor, amount: float, *, seed: int = 0, n_f
     check_int(n_fft, "n_fft", minimum=2)
     check_int(hop_length, "hop_length", minimum=1)
     if waveform.shape[-1] < n_fft // 2 + 1:
-        raise ValueError(f"waveform is too short: {waveform.shape[-1]} samples, need at least {n_fft // 2 + 1} "
-                         f"(n_fft={n_fft})")
+        raise ValueError(
+            f"waveform is too short: {waveform.shape[-1]} samples, need at least {n_fft // 2 + 1} (n_fft={n_fft})"
+        )
     shape = waveform.shape
     flat = waveform.reshape(-1, shape[-1])
     window = hann_window(n_fft, dtype=waveform.dtype)
@@ -230,8 +241,7 @@ def randomize_phase(waveform: torch.Tensor, amount: float, *, seed: int = 0, n_f
     generator = torch.Generator().manual_seed(seed)
     uniform = torch.rand(spectrum.shape, generator=generator, dtype=torch.float64) * 2.0 - 1.0
     rotation = torch.polar(torch.ones_like(uniform), amount * math.pi * uniform).to(spectrum.dtype)
-    out = torch.istft(spectrum * rotation, n_fft, hop_length, n_fft, window=window, center=True,
-                      length=shape[-1])
+    out = torch.istft(spectrum * rotation, n_fft, hop_length, n_fft, window=window, center=True, length=shape[-1])
     # overlapping frames with unrelated phases add incoherently and lose level (about 6 dB at amount 1):
     # restore each row's RMS so that the distortion changes the phase, not the loudness
     rms_in, rms_out = flat.pow(2).mean(-1, keepdim=True).sqrt(), out.pow(2).mean(-1, keepdim=True).sqrt()
@@ -284,11 +294,12 @@ def add_pink_noise(waveform: torch.Tensor, snr_db: float, *, seed: int = 0) -> t
     _check_waveform(waveform)
     snr_db = _check_snr(snr_db)
     check_int(seed, "seed")
-    if bool((waveform.pow(2).sum() == 0)):
+    if bool(waveform.pow(2).sum() == 0):
         raise ValueError("waveform is silent (all zeros): the SNR of silence is undefined")
     rows = waveform.reshape(-1, waveform.shape[-1])
-    noise = torch.stack([audio.colored_noise(rows.shape[-1], 1.0, seed=seed + i, dtype=waveform.dtype)
-                         for i in range(rows.shape[0])]).reshape(waveform.shape)
+    noise = torch.stack(
+        [audio.colored_noise(rows.shape[-1], 1.0, seed=seed + i, dtype=waveform.dtype) for i in range(rows.shape[0])]
+    ).reshape(waveform.shape)
     return audio.mix_at_snr(waveform, noise, snr_db)[0]
 
 
@@ -416,13 +427,15 @@ def dropout(waveform: torch.Tensor, duration_ms: float, sample_rate: int = SAMPL
     duration_ms = check_positive(duration_ms, "duration_ms")
     length = round(duration_ms * sample_rate / 1000.0)
     if length < 1 or length >= waveform.shape[-1]:
-        raise ValueError(f"duration_ms must give between 1 and {waveform.shape[-1] - 1} samples at {sample_rate} Hz, "
-                         f"got {duration_ms} ms = {length} samples")
+        raise ValueError(
+            f"duration_ms must give between 1 and {waveform.shape[-1] - 1} samples at {sample_rate} Hz, "
+            f"got {duration_ms} ms = {length} samples"
+        )
     energy = waveform.detach().to(torch.float64).pow(2).reshape(-1, waveform.shape[-1]).sum(dim=0)
     window_energy = energy.unfold(0, length, 1).sum(dim=-1)
     start = int(window_energy.argmax())
     out = waveform.clone()
-    out[..., start:start + length] = 0.0
+    out[..., start : start + length] = 0.0
     return out
 
 
@@ -467,34 +480,115 @@ class Distortion:
 FAMILIES: tuple[str, ...] = ("level", "time/phase", "noise", "filter", "nonlinear", "dropout")
 
 #: name → :class:`Distortion`, in the chapter's order; every grid runs from mild to severe.
-DISTORTIONS: dict[str, Distortion] = {d.name: d for d in (
-    Distortion("gain", "gain", "dB", (-0.5, -1.0, -3.0, -6.0, -12.0), "lower", "level",
-               lambda x, s, sr, seed: apply_gain(x, s)),
-    Distortion("polarity", "polarity flip", "flipped", (1,), "higher", "level",
-               lambda x, s, sr, seed: flip_polarity(x, bool(s))),
-    Distortion("delay", "delay", "samples", (1, 4, 16, 64, 256), "higher", "time/phase",
-               lambda x, s, sr, seed: delay(x, int(s))),
-    Distortion("phase", "phase randomisation", "x pi", (0.1, 0.25, 0.5, 1.0), "higher", "time/phase",
-               lambda x, s, sr, seed: randomize_phase(x, s, seed=seed)),
-    Distortion("white_noise", "white noise", "dB SNR", (40.0, 30.0, 20.0, 10.0, 0.0), "lower", "noise",
-               lambda x, s, sr, seed: add_white_noise(x, s, seed=seed)),
-    Distortion("pink_noise", "pink noise", "dB SNR", (40.0, 30.0, 20.0, 10.0, 0.0), "lower", "noise",
-               lambda x, s, sr, seed: add_pink_noise(x, s, seed=seed)),
-    Distortion("low_pass", "low-pass", "Hz", (8000.0, 4000.0, 2000.0, 1000.0, 500.0), "lower", "filter",
-               lambda x, s, sr, seed: low_pass(x, s, sr)),
-    Distortion("high_pass", "high-pass", "Hz", (100.0, 250.0, 500.0, 1000.0, 2000.0), "higher", "filter",
-               lambda x, s, sr, seed: high_pass(x, s, sr)),
-    Distortion("clipping", "hard clipping", "dB re. peak", (-1.0, -3.0, -6.0, -12.0, -20.0), "lower", "nonlinear",
-               lambda x, s, sr, seed: hard_clip(x, s)),
-    Distortion("quantization", "quantisation", "bits", (12, 10, 8, 6, 4), "lower", "nonlinear",
-               lambda x, s, sr, seed: quantize(x, int(s))),
-    Distortion("dropout", "dropout", "ms", (5.0, 10.0, 20.0, 50.0, 100.0), "higher", "dropout",
-               lambda x, s, sr, seed: dropout(x, s, sr)),
-)}
+DISTORTIONS: dict[str, Distortion] = {
+    d.name: d
+    for d in (
+        Distortion(
+            "gain",
+            "gain",
+            "dB",
+            (-0.5, -1.0, -3.0, -6.0, -12.0),
+            "lower",
+            "level",
+            lambda x, s, sr, seed: apply_gain(x, s),
+        ),
+        Distortion(
+            "polarity",
+            "polarity flip",
+            "flipped",
+            (1,),
+            "higher",
+            "level",
+            lambda x, s, sr, seed: flip_polarity(x, bool(s)),
+        ),
+        Distortion(
+            "delay",
+            "delay",
+            "samples",
+            (1, 4, 16, 64, 256),
+            "higher",
+            "time/phase",
+            lambda x, s, sr, seed: delay(x, int(s)),
+        ),
+        Distortion(
+            "phase",
+            "phase randomisation",
+            "x pi",
+            (0.1, 0.25, 0.5, 1.0),
+            "higher",
+            "time/phase",
+            lambda x, s, sr, seed: randomize_phase(x, s, seed=seed),
+        ),
+        Distortion(
+            "white_noise",
+            "white noise",
+            "dB SNR",
+            (40.0, 30.0, 20.0, 10.0, 0.0),
+            "lower",
+            "noise",
+            lambda x, s, sr, seed: add_white_noise(x, s, seed=seed),
+        ),
+        Distortion(
+            "pink_noise",
+            "pink noise",
+            "dB SNR",
+            (40.0, 30.0, 20.0, 10.0, 0.0),
+            "lower",
+            "noise",
+            lambda x, s, sr, seed: add_pink_noise(x, s, seed=seed),
+        ),
+        Distortion(
+            "low_pass",
+            "low-pass",
+            "Hz",
+            (8000.0, 4000.0, 2000.0, 1000.0, 500.0),
+            "lower",
+            "filter",
+            lambda x, s, sr, seed: low_pass(x, s, sr),
+        ),
+        Distortion(
+            "high_pass",
+            "high-pass",
+            "Hz",
+            (100.0, 250.0, 500.0, 1000.0, 2000.0),
+            "higher",
+            "filter",
+            lambda x, s, sr, seed: high_pass(x, s, sr),
+        ),
+        Distortion(
+            "clipping",
+            "hard clipping",
+            "dB re. peak",
+            (-1.0, -3.0, -6.0, -12.0, -20.0),
+            "lower",
+            "nonlinear",
+            lambda x, s, sr, seed: hard_clip(x, s),
+        ),
+        Distortion(
+            "quantization",
+            "quantisation",
+            "bits",
+            (12, 10, 8, 6, 4),
+            "lower",
+            "nonlinear",
+            lambda x, s, sr, seed: quantize(x, int(s)),
+        ),
+        Distortion(
+            "dropout",
+            "dropout",
+            "ms",
+            (5.0, 10.0, 20.0, 50.0, 100.0),
+            "higher",
+            "dropout",
+            lambda x, s, sr, seed: dropout(x, s, sr),
+        ),
+    )
+}
 
 
-def distort(waveform: torch.Tensor, name: str, severity, sample_rate: int = SAMPLE_RATE, *,
-            seed: int = 0) -> torch.Tensor:
+def distort(
+    waveform: torch.Tensor, name: str, severity, sample_rate: int = SAMPLE_RATE, *, seed: int = 0
+) -> torch.Tensor:
     """Apply the registry's distortion ``name`` at ``severity``.
 
     Args:
@@ -609,8 +703,10 @@ class LossSuite:
         """
         ref, est = _as_batch(reference, "reference"), _as_batch(distorted, "distorted")
         if ref.shape != est.shape:
-            raise ValueError(f"reference and distorted must have the same shape, got {tuple(reference.shape)} "
-                             f"and {tuple(distorted.shape)}")
+            raise ValueError(
+                f"reference and distorted must have the same shape, got {tuple(reference.shape)} "
+                f"and {tuple(distorted.shape)}"
+            )
         for tensor, label in ((ref, "reference"), (est, "distorted")):
             if tensor.dtype != self.dtype:
                 raise TypeError(f"{label} must be {self.dtype} (the suite's dtype), got {tensor.dtype}")
@@ -678,8 +774,10 @@ def judge(reference: torch.Tensor, distorted: torch.Tensor, sample_rate: int = S
     check_tensor(distorted, "distorted", ndim=(1, 2))
     check_sample_rate(sample_rate)
     if reference.shape != distorted.shape:
-        raise ValueError(f"reference and distorted must have the same shape, got {tuple(reference.shape)} "
-                         f"and {tuple(distorted.shape)}")
+        raise ValueError(
+            f"reference and distorted must have the same shape, got {tuple(reference.shape)} "
+            f"and {tuple(distorted.shape)}"
+        )
     if reference.dim() == 2 and reference.shape[0] != 1:
         raise ValueError(f"reference must be mono ([time] or [1, time]), got shape {tuple(reference.shape)}")
     ref = audio.resample(reference.reshape(-1).double(), sample_rate, JUDGE_RATE).numpy()
@@ -687,8 +785,15 @@ def judge(reference: torch.Tensor, distorted: torch.Tensor, sample_rate: int = S
     return {"pesq": float(pesq(JUDGE_RATE, ref, deg, "wb")), "stoi": float(stoi(ref, deg, JUDGE_RATE))}
 
 
-def component_curve(speech: torch.Tensor, snrs_db: Sequence[float], *, alpha: float = 0.5, seed: int = 0,
-                    n_fft: int = 1024, hop_length: int = 256) -> dict[str, list[float]]:
+def component_curve(
+    speech: torch.Tensor,
+    snrs_db: Sequence[float],
+    *,
+    alpha: float = 0.5,
+    seed: int = 0,
+    n_fft: int = 1024,
+    hop_length: int = 256,
+) -> dict[str, list[float]]:
     """Where the component loss sits in the atlas: the loss of masks for a noisy mixture, against the SNR.
 
     The component loss scores a mask given the true speech and noise magnitudes, not a pair of waveforms.
@@ -715,7 +820,7 @@ def component_curve(speech: torch.Tensor, snrs_db: Sequence[float], *, alpha: fl
         raise TypeError("snrs_db must be a non-empty sequence of numbers")
     snrs = [_check_number(s, "snrs_db[i]") for s in snrs_db]
     row = speech.reshape(1, -1)
-    if bool((row.pow(2).sum() == 0)):
+    if bool(row.pow(2).sum() == 0):
         raise ValueError("speech is silent (all zeros): the SNR of a mixture with silence is undefined")
     noise = audio.colored_noise(row.shape[-1], 0.0, seed=seed, dtype=row.dtype)[None]
     ideal, nothing = [], []
@@ -743,9 +848,16 @@ def _unrelated_noise(reference: torch.Tensor, seed: int) -> torch.Tensor:
     return noise * reference.pow(2).mean().sqrt() / noise.pow(2).mean().sqrt()
 
 
-def compute_atlas(sounds: Sequence[str] | None = None, distortions: Sequence[str] | None = None, *,
-                  max_severities: int | None = None, seconds: float | None = None, judge_sound: str = "speech",
-                  seed: int = 0, progress: bool = False) -> dict:
+def compute_atlas(
+    sounds: Sequence[str] | None = None,
+    distortions: Sequence[str] | None = None,
+    *,
+    max_severities: int | None = None,
+    seconds: float | None = None,
+    judge_sound: str = "speech",
+    seed: int = 0,
+    progress: bool = False,
+) -> dict:
     """Compute the atlas: every loss for every (sound, distortion, severity), and the judges on speech.
 
     Args:
@@ -782,10 +894,21 @@ def compute_atlas(sounds: Sequence[str] | None = None, distortions: Sequence[str
         "sample_rate": SAMPLE_RATE,
         "losses": list(LOSSES),
         "sounds": sounds,
-        "distortions": {name: {"label": DISTORTIONS[name].label, "unit": DISTORTIONS[name].unit,
-                               "grid": grids[name], "worse": DISTORTIONS[name].worse,
-                               "family": DISTORTIONS[name].family} for name in distortions},
-        "identity": {}, "anchor": {}, "values": {}, "judges": {}, "seed": seed,
+        "distortions": {
+            name: {
+                "label": DISTORTIONS[name].label,
+                "unit": DISTORTIONS[name].unit,
+                "grid": grids[name],
+                "worse": DISTORTIONS[name].worse,
+                "family": DISTORTIONS[name].family,
+            }
+            for name in distortions
+        },
+        "identity": {},
+        "anchor": {},
+        "values": {},
+        "judges": {},
+        "seed": seed,
         "settings": {"perceptual": dict(PERCEPTUAL_SETTINGS), "judge_rate": JUDGE_RATE, "seconds": seconds},
     }
     for sound in sounds:
@@ -793,7 +916,7 @@ def compute_atlas(sounds: Sequence[str] | None = None, distortions: Sequence[str
             print(f"atlas: {sound}", file=sys.stderr, flush=True)
         reference, _ = audio.load_example(sound)
         if seconds is not None:
-            reference = reference[:, :round(seconds * SAMPLE_RATE)]
+            reference = reference[:, : round(seconds * SAMPLE_RATE)]
         results["identity"][sound] = {k: _round(v) for k, v in suite(reference, reference).items()}
         anchor = _unrelated_noise(reference, seed + 7)
         results["anchor"][sound] = {k: _round(v) for k, v in suite(anchor, reference).items()}
@@ -813,9 +936,11 @@ def compute_atlas(sounds: Sequence[str] | None = None, distortions: Sequence[str
             judged[name] = judge_rows
         results["values"][sound] = per_sound
         if sound == judge_sound:
-            results["judges"] = {"sound": sound, "identity": {k: _round(v) for k, v in
-                                                              judge(reference, reference).items()},
-                                 "values": judged}
+            results["judges"] = {
+                "sound": sound,
+                "identity": {k: _round(v) for k, v in judge(reference, reference).items()},
+                "values": judged,
+            }
             results["component"] = component_curve(reference, [40.0, 30.0, 20.0, 10.0, 0.0, -10.0], seed=seed)
             results["component"] = {k: [_round(v) for v in vs] for k, vs in results["component"].items()}
     return results
@@ -824,8 +949,10 @@ def compute_atlas(sounds: Sequence[str] | None = None, distortions: Sequence[str
 def _machine() -> str:
     import os
 
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, " \
-           f"torch {torch.__version__}"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"torch {torch.__version__}"
+    )
 
 
 def _package_versions() -> str:
@@ -957,8 +1084,10 @@ def response_curves(results: Mapping, sound: str) -> dict[str, dict[str, list[fl
     """
     check_choice(sound, "sound", results["sounds"])
     identity, anchor = results["identity"][sound], results["anchor"][sound]
-    return {name: {loss: normalized_response(rows[loss], identity[loss], anchor[loss]) for loss in results["losses"]}
-            for name, rows in results["values"][sound].items()}
+    return {
+        name: {loss: normalized_response(rows[loss], identity[loss], anchor[loss]) for loss in results["losses"]}
+        for name, rows in results["values"][sound].items()
+    }
 
 
 def _spearman(x: list[float], y: list[float]) -> float | None:
@@ -1035,8 +1164,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same float rounding on any machine
     try:
-        results = compute_atlas(args.sounds, args.distortions, max_severities=args.max_severities,
-                                seconds=args.seconds, seed=args.seed, progress=True)
+        results = compute_atlas(
+            args.sounds,
+            args.distortions,
+            max_severities=args.max_severities,
+            seconds=args.seconds,
+            seed=args.seed,
+            progress=True,
+        )
     finally:
         torch.set_num_threads(threads)
     command = "python -m audiolosses.atlas " + " ".join(sys.argv[1:] if argv is None else argv)

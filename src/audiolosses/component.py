@@ -238,8 +238,9 @@ def component_loss(
     speech_weight, alpha, beta = component_weights(alpha, beta)
     check_reduction(reduction)
     parts = loss_components(mask, target, residual, eps=eps, allow_unbounded_mask=allow_unbounded_mask)
-    per_item = (speech_weight * parts["speech_distortion"] + alpha * parts["noise_attenuation"]
-                + beta * parts["noise_quality"])
+    per_item = (
+        speech_weight * parts["speech_distortion"] + alpha * parts["noise_attenuation"] + beta * parts["noise_quality"]
+    )
     return reduce_items(per_item / (mask.numel() // mask.shape[0]), reduction)
 
 
@@ -269,8 +270,15 @@ class ComponentLoss(nn.Module):
         ValueError: invalid weights (negative, ``alpha + beta > 1``) or settings, at construction.
     """
 
-    def __init__(self, *, alpha: float = 0.2, beta: float | None = 0.8, eps: float = 1e-8,
-                 allow_unbounded_mask: bool = False, reduction: str = "mean"):
+    def __init__(
+        self,
+        *,
+        alpha: float = 0.2,
+        beta: float | None = 0.8,
+        eps: float = 1e-8,
+        allow_unbounded_mask: bool = False,
+        reduction: str = "mean",
+    ):
         super().__init__()
         component_weights(alpha, beta)
         check_positive(eps, "eps")
@@ -279,12 +287,22 @@ class ComponentLoss(nn.Module):
         self.allow_unbounded_mask, self.reduction = allow_unbounded_mask, reduction
 
     def forward(self, mask: torch.Tensor, target: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
-        return component_loss(mask, target, residual, alpha=self.alpha, beta=self.beta, eps=self.eps,
-                              allow_unbounded_mask=self.allow_unbounded_mask, reduction=self.reduction)
+        return component_loss(
+            mask,
+            target,
+            residual,
+            alpha=self.alpha,
+            beta=self.beta,
+            eps=self.eps,
+            allow_unbounded_mask=self.allow_unbounded_mask,
+            reduction=self.reduction,
+        )
 
     def extra_repr(self) -> str:
-        return (f"alpha={self.alpha}, beta={self.beta}, eps={self.eps}, "
-                f"allow_unbounded_mask={self.allow_unbounded_mask}, reduction={self.reduction!r}")
+        return (
+            f"alpha={self.alpha}, beta={self.beta}, eps={self.eps}, "
+            f"allow_unbounded_mask={self.allow_unbounded_mask}, reduction={self.reduction!r}"
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -298,8 +316,9 @@ def _check_magnitudes(target, residual, target_name="target", residual_name="res
     check_same_shape(target, residual, target_name, residual_name)
 
 
-def parametric_wiener_mask(target: torch.Tensor, residual: torch.Tensor, alpha: float,
-                           *, eps: float = 1e-12) -> torch.Tensor:
+def parametric_wiener_mask(
+    target: torch.Tensor, residual: torch.Tensor, alpha: float, *, eps: float = 1e-12
+) -> torch.Tensor:
     """The per-bin minimiser of the two-component loss: ``M* = (1 − α)S² / ((1 − α)S² + αR²)``.
 
     Setting the derivative of ``(1 − α)(M·S − S)² + α(M·R)²`` with respect to ``M`` to zero gives it;
@@ -321,8 +340,9 @@ def parametric_wiener_mask(target: torch.Tensor, residual: torch.Tensor, alpha: 
     return speech / (speech + alpha * residual.pow(2) + eps)
 
 
-def ideal_mask(speech: torch.Tensor, noise: torch.Tensor, kind: str = "ratio", *,
-               threshold_db: float = 0.0, eps: float = 1e-12) -> torch.Tensor:
+def ideal_mask(
+    speech: torch.Tensor, noise: torch.Tensor, kind: str = "ratio", *, threshold_db: float = 0.0, eps: float = 1e-12
+) -> torch.Tensor:
     """An ideal (oracle) mask computed from the true speech and noise magnitudes.
 
     - ``"binary"`` (IBM): 1 where the local SNR ``20·log10(S/N)`` exceeds ``threshold_db``, else 0;
@@ -358,8 +378,9 @@ def ideal_mask(speech: torch.Tensor, noise: torch.Tensor, kind: str = "ratio", *
 # --------------------------------------------------------------------------------------------------
 
 
-def enhancement_magnitudes(speech: torch.Tensor, noise: torch.Tensor, n_fft: int = 1024,
-                           hop_length: int = 256) -> dict[str, torch.Tensor]:
+def enhancement_magnitudes(
+    speech: torch.Tensor, noise: torch.Tensor, n_fft: int = 1024, hop_length: int = 256
+) -> dict[str, torch.Tensor]:
     """STFT magnitudes of the speech, the noise and their mixture (Hann window, ``center=True``).
 
     Args:
@@ -384,8 +405,7 @@ def enhancement_magnitudes(speech: torch.Tensor, noise: torch.Tensor, n_fft: int
     return magnitudes
 
 
-def apply_mask(mask: torch.Tensor, mixture: torch.Tensor, n_fft: int = 1024,
-               hop_length: int = 256) -> torch.Tensor:
+def apply_mask(mask: torch.Tensor, mixture: torch.Tensor, n_fft: int = 1024, hop_length: int = 256) -> torch.Tensor:
     """Apply a magnitude mask to a mixture and resynthesise with the mixture's phase.
 
     ``y = ISTFT(M · X)`` where ``X = STFT(mixture)``: the mask scales each bin's magnitude and leaves its
@@ -407,8 +427,7 @@ def apply_mask(mask: torch.Tensor, mixture: torch.Tensor, n_fft: int = 1024,
     check_same_shape(mask, spectrum.real, "mask", "the mixture's STFT")
     window = hann_window(n_fft, device=mixture.device, dtype=mixture.dtype)
     masked = (mask * spectrum).reshape(-1, *spectrum.shape[-2:])
-    waveform = torch.istft(masked, n_fft, hop_length, n_fft, window=window, center=True,
-                           length=mixture.shape[-1])
+    waveform = torch.istft(masked, n_fft, hop_length, n_fft, window=window, center=True, length=mixture.shape[-1])
     return waveform.reshape(mixture.shape)
 
 
@@ -448,9 +467,17 @@ def noise_attenuation_db(mask: torch.Tensor, noise: torch.Tensor) -> torch.Tenso
     return 10.0 * torch.log10(ratio.clamp(max=1e12))
 
 
-def train_free_mask(target: torch.Tensor, residual: torch.Tensor, alpha: float = 0.5,
-                    beta: float | None = None, *, steps: int = 300, lr: float = 0.05,
-                    bounded: bool = False, seed: int = 0) -> tuple[torch.Tensor, list[float]]:
+def train_free_mask(
+    target: torch.Tensor,
+    residual: torch.Tensor,
+    alpha: float = 0.5,
+    beta: float | None = None,
+    *,
+    steps: int = 300,
+    lr: float = 0.05,
+    bounded: bool = False,
+    seed: int = 0,
+) -> tuple[torch.Tensor, list[float]]:
     """Fit one free gain per bin to minimise :func:`component_loss` with Adam, for a fixed ``S`` and ``R``.
 
     This is the component loss with nothing between it and the mask: what the loss *wants*, free of any

@@ -75,9 +75,17 @@ def _reduce(elementwise: torch.Tensor, reduction: str, latent_reduction: str) ->
 def _check_mu_and_spread(mu, spread, spread_name: str, reduction: str, latent_reduction: str = "mean") -> None:
     # the common valid call in a few attribute reads (a KL term is cheap: the checks must be cheaper still);
     # anything unusual takes the full path below, which names the problem
-    if (isinstance(mu, torch.Tensor) and isinstance(spread, torch.Tensor) and mu.is_floating_point()
-            and mu.dtype == spread.dtype and mu.shape == spread.shape and mu.dim() >= 1 and mu.numel() > 0
-            and reduction in ("mean", "sum", "none") and latent_reduction in LATENT_REDUCTIONS):
+    if (
+        isinstance(mu, torch.Tensor)
+        and isinstance(spread, torch.Tensor)
+        and mu.is_floating_point()
+        and mu.dtype == spread.dtype
+        and mu.shape == spread.shape
+        and mu.dim() >= 1
+        and mu.numel() > 0
+        and reduction in ("mean", "sum", "none")
+        and latent_reduction in LATENT_REDUCTIONS
+    ):
         if values_checked():
             check_tensor(mu, "mu")
             check_tensor(spread, spread_name)
@@ -123,8 +131,9 @@ def _elementwise_sigma(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + sigma.pow(2) - 2.0 * torch.log(sigma) - 1.0)
 
 
-def kl_div_loss(mu: torch.Tensor, sigma: torch.Tensor, *, reduction: str = "mean",
-                latent_reduction: str = "mean") -> torch.Tensor:
+def kl_div_loss(
+    mu: torch.Tensor, sigma: torch.Tensor, *, reduction: str = "mean", latent_reduction: str = "mean"
+) -> torch.Tensor:
     """KL(N(μ, σ²) ‖ N(0, 1)) in closed form, per batch item, then reduced over the batch.
 
     Per element ``½ (μ² + σ² − 2 ln σ − 1)``: auralflow's ``ln σ²`` written as ``2 ln σ``, which stays finite
@@ -168,8 +177,9 @@ def kl_div_loss(mu: torch.Tensor, sigma: torch.Tensor, *, reduction: str = "mean
     return _reduce(_elementwise_sigma(mu, sigma), reduction, latent_reduction)
 
 
-def kl_div_loss_logvar(mu: torch.Tensor, logvar: torch.Tensor, *, reduction: str = "mean",
-                       latent_reduction: str = "mean") -> torch.Tensor:
+def kl_div_loss_logvar(
+    mu: torch.Tensor, logvar: torch.Tensor, *, reduction: str = "mean", latent_reduction: str = "mean"
+) -> torch.Tensor:
     """KL(N(μ, σ²) ‖ N(0, 1)) with the spread given as ``logvar = ln σ²``: ``½ (μ² + e^logvar − logvar − 1)``.
 
     Equal to ``kl_div_loss(mu, exp(logvar / 2), reduction=..., latent_reduction=...)``. The gradient with respect to ``logvar`` is
@@ -247,8 +257,10 @@ class GaussianKLDivLoss(nn.Module):
         return loss(mu, spread, reduction=self.reduction, latent_reduction=self.latent_reduction)
 
     def extra_repr(self) -> str:
-        return (f"reduction={self.reduction!r}, latent_reduction={self.latent_reduction!r}, "
-                f"parameterization={self.parameterization!r}")
+        return (
+            f"reduction={self.reduction!r}, latent_reduction={self.latent_reduction!r}, "
+            f"parameterization={self.parameterization!r}"
+        )
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:

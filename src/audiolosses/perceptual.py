@@ -148,12 +148,15 @@ def bark_centres(n_bands: int, f_min: float, f_max: float, *, dtype: torch.dtype
     check_int(n_bands, "n_bands", minimum=1)
     check_positive(f_min, "f_min", allow_zero=True)
     check_positive(f_max, "f_max")
-    barks = torch.linspace(float(hz_to_bark(float(f_min))), float(hz_to_bark(float(f_max))), n_bands,
-                           dtype=torch.float64)
+    barks = torch.linspace(
+        float(hz_to_bark(float(f_min))), float(hz_to_bark(float(f_max))), n_bands, dtype=torch.float64
+    )
     return bark_to_hz(barks).to(dtype)
 
 
-def band_edges(n_bands: int, sample_rate: int, f_min: float, f_max: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def band_edges(
+    n_bands: int, sample_rate: int, f_min: float, f_max: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Centre, lower and upper edge of each band: ``centre ± ERB(centre)/2``, clipped to ``[0, Nyquist]``.
 
     Args:
@@ -195,8 +198,9 @@ def _hamming(n_taps: int) -> torch.Tensor:
     return 0.54 - 0.46 * torch.cos(2 * math.pi * n / (n_taps - 1))
 
 
-def frequency_sampling_fir(n_taps: int, frequencies: torch.Tensor, gains: torch.Tensor, *,
-                           n_freqs: int | None = None) -> torch.Tensor:
+def frequency_sampling_fir(
+    n_taps: int, frequencies: torch.Tensor, gains: torch.Tensor, *, n_freqs: int | None = None
+) -> torch.Tensor:
     """Design one linear-phase FIR filter by frequency sampling (the method of ``scipy.signal.firwin2``).
 
     The desired amplitude response, given at ``frequencies`` (as fractions of Nyquist, from 0 to 1) and
@@ -251,15 +255,17 @@ def _gaussian(n_points: int, std: float) -> torch.Tensor:
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_bank(n_bands, n_taps, sample_rate, f_min, f_max, shape_points, shape_std,
-                 bump_endpoint=False) -> torch.Tensor:
+def _cached_bank(
+    n_bands, n_taps, sample_rate, f_min, f_max, shape_points, shape_std, bump_endpoint=False
+) -> torch.Tensor:
     _, lower, upper = band_edges(n_bands, sample_rate, f_min, f_max)
     nyquist = sample_rate / 2
     shape = _gaussian(shape_points, shape_std).expand(n_bands, -1)
     # zounds since March 2020 excludes the upper edge (numpy linspace(..., endpoint=False)); zounds of 2018
     # included it. A point repeated at Nyquist (a band clipped there) is a jump, as firwin2 treats it.
-    steps = torch.arange(shape_points, dtype=torch.float64) / (shape_points - 1 if bump_endpoint and shape_points > 1
-                                                              else shape_points)
+    steps = torch.arange(shape_points, dtype=torch.float64) / (
+        shape_points - 1 if bump_endpoint and shape_points > 1 else shape_points
+    )
     start, stop = (lower / nyquist)[:, None], (upper / nyquist)[:, None]
     points = start + (stop - start) * steps  # [n_bands, shape_points]
     zeros, ones = torch.zeros(n_bands, 1, dtype=torch.float64), torch.ones(n_bands, 1, dtype=torch.float64)
@@ -331,8 +337,9 @@ def bark_filter_bank(
     check_positive(shape_std, "shape_std")
     if not isinstance(bump_endpoint, bool):
         raise TypeError(f"bump_endpoint must be True or False, got {bump_endpoint!r}")
-    bank = _cached_bank(n_bands, n_taps, sample_rate, float(f_min), float(f_max), shape_points, float(shape_std),
-                        bump_endpoint)
+    bank = _cached_bank(
+        n_bands, n_taps, sample_rate, float(f_min), float(f_max), shape_points, float(shape_std), bump_endpoint
+    )
     return bank.to(device=device, dtype=dtype)
 
 
@@ -361,7 +368,9 @@ def _fft_cost(n_bands, n_taps, length):
     return 3 * (n_bands + 1) * size * math.log2(size) + 4 * n_bands * size
 
 
-def filter_bank_apply(waveform: torch.Tensor, bank: torch.Tensor, *, stride: int = 1, method: str = "auto") -> torch.Tensor:
+def filter_bank_apply(
+    waveform: torch.Tensor, bank: torch.Tensor, *, stride: int = 1, method: str = "auto"
+) -> torch.Tensor:
     """Filter ``waveform`` with every filter of ``bank`` as zounds does: ``conv1d(x, bank, stride, padding=n_taps)``.
 
     ``conv1d`` is a cross-correlation with zero padding of ``n_taps`` samples on both sides, so a signal of
@@ -392,8 +401,10 @@ def filter_bank_apply(waveform: torch.Tensor, bank: torch.Tensor, *, stride: int
     check_int(stride, "stride", minimum=1)
     check_choice(method, "method", FILTER_METHODS)
     if bank.dtype != waveform.dtype or bank.device != waveform.device:
-        raise TypeError(f"bank must have the dtype and device of waveform ({waveform.dtype}, {waveform.device}), "
-                        f"got {bank.dtype}, {bank.device}")
+        raise TypeError(
+            f"bank must have the dtype and device of waveform ({waveform.dtype}, {waveform.device}), "
+            f"got {bank.dtype}, {bank.device}"
+        )
     n_bands, n_taps = bank.shape
     leading, length = waveform.shape[:-1], waveform.shape[-1]
     signal = waveform.reshape(-1, 1, length)
@@ -446,8 +457,11 @@ def _bank_spectrum(bank: torch.Tensor, size: int) -> torch.Tensor:
     spectrum = torch.fft.rfft(F.pad(bank.flip(-1), (1, 0)), n=size)
     if len(_SPECTRUM_CACHE) > 32:
         _SPECTRUM_CACHE.clear()
-    _SPECTRUM_CACHE[key] = (weakref.ref(bank, lambda _ref, key=key: _SPECTRUM_CACHE.pop(key, None)),
-                            bank._version, spectrum)
+    _SPECTRUM_CACHE[key] = (
+        weakref.ref(bank, lambda _ref, key=key: _SPECTRUM_CACHE.pop(key, None)),
+        bank._version,
+        spectrum,
+    )
     return spectrum
 
 
@@ -474,8 +488,7 @@ def a_weighting_db(frequency) -> torch.Tensor:
     if frequency.numel() and bool((frequency <= 0).any()):
         raise ValueError("frequency must be > 0 Hz (the A-weighting is -inf dB at 0 Hz)")
     f2 = frequency.to(torch.float64) ** 2
-    ratio = (12200.0 ** 2) * f2 ** 2 / (
-        (f2 + 20.6 ** 2) * torch.sqrt((f2 + 107.7 ** 2) * (f2 + 737.9 ** 2)) * (f2 + 12200.0 ** 2))
+    ratio = (12200.0**2) * f2**2 / ((f2 + 20.6**2) * torch.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12200.0**2))
     return (2.0 + 20 * torch.log10(ratio)).to(frequency.dtype)
 
 
@@ -511,8 +524,15 @@ def _check_waveform(x: torch.Tensor, name: str) -> None:
     check_min_length(x, 1, name, "one sample")
 
 
-def auditory_image(waveform: torch.Tensor, bank: torch.Tensor, *, stride: int = 1, log_factor: float = 10.0,
-                   weights: torch.Tensor | None = None, method: str = "auto") -> torch.Tensor:
+def auditory_image(
+    waveform: torch.Tensor,
+    bank: torch.Tensor,
+    *,
+    stride: int = 1,
+    log_factor: float = 10.0,
+    weights: torch.Tensor | None = None,
+    method: str = "auto",
+) -> torch.Tensor:
     """The model's "auditory image": filter bank → half-wave rectification → ``log(1 + k·x)`` → weights.
 
     Args:
@@ -598,11 +618,23 @@ def perceptual_loss(
 
     Notebook: book/04_perceptual_loss.ipynb
     """
-    module = PerceptualLoss(sample_rate=sample_rate, n_bands=n_bands, n_taps=n_taps, f_min=f_min, f_max=f_max,
-                            stride=stride, log_factor=log_factor, weighting=weighting, distance=distance,
-                            reduction=reduction, method=method)
-    return module.to(device=input.device if isinstance(input, torch.Tensor) else None,
-                     dtype=input.dtype if isinstance(input, torch.Tensor) and input.is_floating_point() else None)(input, target)
+    module = PerceptualLoss(
+        sample_rate=sample_rate,
+        n_bands=n_bands,
+        n_taps=n_taps,
+        f_min=f_min,
+        f_max=f_max,
+        stride=stride,
+        log_factor=log_factor,
+        weighting=weighting,
+        distance=distance,
+        reduction=reduction,
+        method=method,
+    )
+    return module.to(
+        device=input.device if isinstance(input, torch.Tensor) else None,
+        dtype=input.dtype if isinstance(input, torch.Tensor) and input.is_floating_point() else None,
+    )(input, target)
 
 
 class PerceptualLoss(nn.Module):
@@ -651,10 +683,22 @@ class PerceptualLoss(nn.Module):
     Notebook: book/04_perceptual_loss.ipynb
     """
 
-    def __init__(self, *, sample_rate: int, n_bands: int = 512, n_taps: int = 512, f_min: float = 1.0,
-                 f_max: float | None = None, stride: int = 1, log_factor: float = 10.0,
-                 weighting: str | None = "a_db_offset", distance: str = "cosine", reduction: str = "mean",
-                 method: str = "auto", bump_endpoint: bool = False):
+    def __init__(
+        self,
+        *,
+        sample_rate: int,
+        n_bands: int = 512,
+        n_taps: int = 512,
+        f_min: float = 1.0,
+        f_max: float | None = None,
+        stride: int = 1,
+        log_factor: float = 10.0,
+        weighting: str | None = "a_db_offset",
+        distance: str = "cosine",
+        reduction: str = "mean",
+        method: str = "auto",
+        bump_endpoint: bool = False,
+    ):
         super().__init__()
         check_int(stride, "stride", minimum=1)
         check_positive(log_factor, "log_factor")
@@ -676,7 +720,7 @@ class PerceptualLoss(nn.Module):
         self.register_buffer("centres", centres.float())
 
     @classmethod
-    def original(cls, **overrides) -> "PerceptualLoss":
+    def original(cls, **overrides) -> PerceptualLoss:
         """The blog experiment's settings (:data:`ORIGINAL_SETTINGS`) on zounds' filter design as of 2020.
 
         This is the loss chapter 4's experiment trained with. Its bank follows zounds after March 2020 (the
@@ -686,7 +730,7 @@ class PerceptualLoss(nn.Module):
         return cls(**{**ORIGINAL_SETTINGS, **overrides})
 
     @classmethod
-    def blog_2018(cls, **overrides) -> "PerceptualLoss":
+    def blog_2018(cls, **overrides) -> PerceptualLoss:
         """The blog experiment's settings on zounds' filter design of 2018 (``bump_endpoint=True``).
 
         zounds' ``fir_filter_bank`` placed the bump's last point on each band's upper edge until March 2020;
@@ -695,20 +739,25 @@ class PerceptualLoss(nn.Module):
         return cls(**{**ORIGINAL_SETTINGS, "bump_endpoint": True, **overrides})
 
     def extra_repr(self) -> str:
-        return (f"sample_rate={self.sample_rate}, n_bands={self.n_bands}, n_taps={self.n_taps}, "
-                f"f_min={self.f_min}, f_max={self.f_max}, stride={self.stride}, log_factor={self.log_factor}, "
-                f"weighting={self.weighting!r}, distance={self.distance!r}, reduction={self.reduction!r}"
-                + (", bump_endpoint=True" if self.bump_endpoint else ""))
+        return (
+            f"sample_rate={self.sample_rate}, n_bands={self.n_bands}, n_taps={self.n_taps}, "
+            f"f_min={self.f_min}, f_max={self.f_max}, stride={self.stride}, log_factor={self.log_factor}, "
+            f"weighting={self.weighting!r}, distance={self.distance!r}, reduction={self.reduction!r}"
+            + (", bump_endpoint=True" if self.bump_endpoint else "")
+        )
 
     def features(self, waveform: torch.Tensor) -> torch.Tensor:
         """The auditory image of ``waveform`` ``[..., time]`` → ``[..., n_bands, frames]``."""
         _check_waveform(waveform, "waveform")
         if waveform.dtype != self.bank.dtype or waveform.device != self.bank.device:
-            raise TypeError(f"waveform ({waveform.dtype}, {waveform.device}) must match the loss's buffers "
-                            f"({self.bank.dtype}, {self.bank.device}); call .to() on the loss")
+            raise TypeError(
+                f"waveform ({waveform.dtype}, {waveform.device}) must match the loss's buffers "
+                f"({self.bank.dtype}, {self.bank.device}); call .to() on the loss"
+            )
         weights = None if self.weighting is None else self.weights
-        return auditory_image(waveform, self.bank, stride=self.stride, log_factor=self.log_factor,
-                              weights=weights, method=self.method)
+        return auditory_image(
+            waveform, self.bank, stride=self.stride, log_factor=self.log_factor, weights=weights, method=self.method
+        )
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The distance between the auditory images of ``input`` and ``target`` (see the class docstring)."""

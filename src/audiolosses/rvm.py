@@ -95,9 +95,22 @@ def _mel(x, sample_rate, n_mels, n_fft, hop_length):
     Its top mel frequency is torchaudio's default ``float(sample_rate // 2)``: 5512 Hz, not 5512.5 Hz, at an odd
     rate such as 11025 Hz, so the bank (and every score) equals audiocraft's at any sample rate.
     """
-    return _mel_spectrogram(x, sample_rate, n_fft, hop_length, n_fft, n_mels, 0.0, float(sample_rate // 2), 2.0,
-                            True, True,
-                            "reflect", None, "htk")
+    return _mel_spectrogram(
+        x,
+        sample_rate,
+        n_fft,
+        hop_length,
+        n_fft,
+        n_mels,
+        0.0,
+        float(sample_rate // 2),
+        2.0,
+        True,
+        True,
+        "reflect",
+        None,
+        "htk",
+    )
 
 
 def _db(amplitude: torch.Tensor, floor_db: float) -> torch.Tensor:
@@ -134,8 +147,19 @@ def relative_db_map(
     """
     _check_inputs(input, target, n_fft, n_mels, 1, min_relative_volume, max_relative_volume)
     _check_settings(sample_rate, hop_length, min_activity_volume)
-    return _relative_db(input, target, sample_rate, n_mels, n_fft, hop_length, min_relative_volume,
-                        max_relative_volume, max_initial_gain, min_activity_volume, per_item)
+    return _relative_db(
+        input,
+        target,
+        sample_rate,
+        n_mels,
+        n_fft,
+        hop_length,
+        min_relative_volume,
+        max_relative_volume,
+        max_initial_gain,
+        min_activity_volume,
+        per_item,
+    )
 
 
 def _check_settings(sample_rate, hop_length, min_activity_volume) -> None:
@@ -145,8 +169,19 @@ def _check_settings(sample_rate, hop_length, min_activity_volume) -> None:
         raise ValueError(f"min_activity_volume must be a finite number of dB, got {min_activity_volume}")
 
 
-def _relative_db(estimate, ground_truth, sample_rate, n_mels, n_fft, hop_length, min_relative_volume,
-                 max_relative_volume, max_initial_gain, min_activity_volume, per_item) -> torch.Tensor:
+def _relative_db(
+    estimate,
+    ground_truth,
+    sample_rate,
+    n_mels,
+    n_fft,
+    hop_length,
+    min_relative_volume,
+    max_relative_volume,
+    max_initial_gain,
+    min_activity_volume,
+    per_item,
+) -> torch.Tensor:
     """:func:`relative_db_map` on checked inputs (both signals were checked finite once, by the caller)."""
     gain = _gain(ground_truth, max_initial_gain, per_item)
     z_gt = _mel(ground_truth / gain, sample_rate, n_mels, n_fft, hop_length).sqrt()
@@ -235,18 +270,35 @@ def relative_volume_mel(
 
     Notebook: book/02_relative_volume_mel.ipynb
     """
-    _check_inputs(input, target, n_fft, n_mels, num_aggregated_bands, min_relative_volume,
-                  max_relative_volume)
+    _check_inputs(input, target, n_fft, n_mels, num_aggregated_bands, min_relative_volume, max_relative_volume)
     _check_settings(sample_rate, hop_length, min_activity_volume)
-    relative_db = _relative_db(input, target, sample_rate, n_mels, n_fft, hop_length, min_relative_volume,
-                               max_relative_volume, max_initial_gain, min_activity_volume, per_item)
+    relative_db = _relative_db(
+        input,
+        target,
+        sample_rate,
+        n_mels,
+        n_fft,
+        hop_length,
+        min_relative_volume,
+        max_relative_volume,
+        max_initial_gain,
+        min_activity_volume,
+        per_item,
+    )
     return _aggregate(relative_db, num_aggregated_bands, per_item)
 
 
 #: audiocraft's ``RelativeVolumeMel`` defaults (its ``sample_rate`` included).
 AUDIOCRAFT_SETTINGS = dict(
-    sample_rate=24000, n_mels=80, n_fft=512, hop_length=128, min_relative_volume=-25.0, max_relative_volume=25.0,
-    max_initial_gain=25.0, min_activity_volume=-25.0, num_aggregated_bands=4,
+    sample_rate=24000,
+    n_mels=80,
+    n_fft=512,
+    hop_length=128,
+    min_relative_volume=-25.0,
+    max_relative_volume=25.0,
+    max_initial_gain=25.0,
+    min_activity_volume=-25.0,
+    num_aggregated_bands=4,
 )
 
 
@@ -284,17 +336,33 @@ class RelativeVolumeMel(nn.Module):
     Notebook: book/02_relative_volume_mel.ipynb
     """
 
-    def __init__(self, *, sample_rate: int, n_mels: int = 80, n_fft: int = 512, hop_length: int = 128,
-                 min_relative_volume: float = -25.0, max_relative_volume: float = 25.0,
-                 max_initial_gain: float = 25.0, min_activity_volume: float = -25.0,
-                 num_aggregated_bands: int = 4, per_item: bool = False):
+    def __init__(
+        self,
+        *,
+        sample_rate: int,
+        n_mels: int = 80,
+        n_fft: int = 512,
+        hop_length: int = 128,
+        min_relative_volume: float = -25.0,
+        max_relative_volume: float = 25.0,
+        max_initial_gain: float = 25.0,
+        min_activity_volume: float = -25.0,
+        num_aggregated_bands: int = 4,
+        per_item: bool = False,
+    ):
         super().__init__()
         check_sample_rate(sample_rate)
         self.settings = dict(
-            sample_rate=sample_rate, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length,
-            min_relative_volume=min_relative_volume, max_relative_volume=max_relative_volume,
-            max_initial_gain=max_initial_gain, min_activity_volume=min_activity_volume,
-            num_aggregated_bands=num_aggregated_bands, per_item=per_item,
+            sample_rate=sample_rate,
+            n_mels=n_mels,
+            n_fft=n_fft,
+            hop_length=hop_length,
+            min_relative_volume=min_relative_volume,
+            max_relative_volume=max_relative_volume,
+            max_initial_gain=max_initial_gain,
+            min_activity_volume=min_activity_volume,
+            num_aggregated_bands=num_aggregated_bands,
+            per_item=per_item,
         )
 
     @classmethod
@@ -443,18 +511,36 @@ class RelativeVolumeMelLoss(nn.Module):
     Notebook: book/02_relative_volume_mel.ipynb
     """
 
-    def __init__(self, *, sample_rate: int, n_mels: int = 80, n_fft: int = 512, hop_length: int = 128,
-                 min_relative_volume: float = -25.0, max_relative_volume: float = 25.0,
-                 max_initial_gain: float = 25.0, min_activity_volume: float = -25.0, eps: float = 1e-10,
-                 softness: float = 1.0, reduction: str = "mean"):
+    def __init__(
+        self,
+        *,
+        sample_rate: int,
+        n_mels: int = 80,
+        n_fft: int = 512,
+        hop_length: int = 128,
+        min_relative_volume: float = -25.0,
+        max_relative_volume: float = 25.0,
+        max_initial_gain: float = 25.0,
+        min_activity_volume: float = -25.0,
+        eps: float = 1e-10,
+        softness: float = 1.0,
+        reduction: str = "mean",
+    ):
         super().__init__()
         check_sample_rate(sample_rate)
         check_reduction(reduction)
         self.settings = dict(
-            sample_rate=sample_rate, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length,
-            min_relative_volume=min_relative_volume, max_relative_volume=max_relative_volume,
-            max_initial_gain=max_initial_gain, min_activity_volume=min_activity_volume, eps=eps,
-            softness=softness, reduction=reduction,
+            sample_rate=sample_rate,
+            n_mels=n_mels,
+            n_fft=n_fft,
+            hop_length=hop_length,
+            min_relative_volume=min_relative_volume,
+            max_relative_volume=max_relative_volume,
+            max_initial_gain=max_initial_gain,
+            min_activity_volume=min_activity_volume,
+            eps=eps,
+            softness=softness,
+            reduction=reduction,
         )
 
     @classmethod

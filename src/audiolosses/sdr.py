@@ -42,7 +42,6 @@ Notebook: book/09_si_sdr.ipynb
 
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 
@@ -85,8 +84,12 @@ def _check_pair(input, target, zero_mean: bool, eps, *, loss: bool) -> float:
         raise ValueError(f"input and target must be on the same device, got {input.device} and {target.device}")
     if not isinstance(zero_mean, bool):
         raise TypeError(f"zero_mean must be a bool, got {type(zero_mean).__name__}")
-    check_min_length(target, 2 if zero_mean else 1, "target",
-                     "with zero_mean=True one sample minus its mean is always silent" if zero_mean else "one sample")
+    check_min_length(
+        target,
+        2 if zero_mean else 1,
+        "target",
+        "with zero_mean=True one sample minus its mean is always silent" if zero_mean else "one sample",
+    )
     return check_positive(eps, "eps", allow_zero=True)
 
 
@@ -106,7 +109,8 @@ def _target_energy(target: torch.Tensor, eps: float) -> torch.Tensor:
             raise ValueError(
                 f"target is silent at index {index}: energy {float(energy.squeeze(-1)[index]):.3g} <= eps={eps:g} "
                 "(after the mean removal, with zero_mean=True); SI-SDR is undefined without a target direction "
-                "to project onto: drop silent items from the batch, or lower eps for very quiet signals")
+                "to project onto: drop silent items from the batch, or lower eps for very quiet signals"
+            )
     return energy
 
 
@@ -157,8 +161,9 @@ def _metric(kind, input, target, zero_mean, eps, *, loss: bool):
 # --------------------------------------------------------------------------------------------------
 
 
-def snr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = False, eps: float = DEFAULT_EPS
-        ) -> torch.Tensor:
+def snr(
+    input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = False, eps: float = DEFAULT_EPS
+) -> torch.Tensor:
     """Signal-to-noise ratio in dB, ``10·log10(‖s‖² / (‖s − ŝ‖² + eps) + eps)``, per channel.
 
     Args:
@@ -188,8 +193,9 @@ def snr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = False, e
     return _metric("snr", input, target, zero_mean, eps, loss=False)
 
 
-def si_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
-           ) -> torch.Tensor:
+def si_sdr(
+    input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
+) -> torch.Tensor:
     """Scale-invariant SDR in dB (Le Roux et al. 2019), per channel.
 
     ``α = ⟨ŝ, s⟩ / (‖s‖² + eps)``, then ``10·log10(‖α·s‖² / (‖ŝ − α·s‖² + eps) + eps)``, after removing
@@ -227,8 +233,9 @@ def si_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
     return _metric("si_sdr", input, target, zero_mean, eps, loss=False)
 
 
-def sd_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
-           ) -> torch.Tensor:
+def sd_sdr(
+    input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
+) -> torch.Tensor:
     """Scale-dependent SDR in dB (Le Roux et al. 2019), per channel: SNR + ``10·log10(α²)``.
 
     ``10·log10(‖α·s‖² / (‖s − ŝ‖² + eps) + eps)`` with the same ``α`` as :func:`si_sdr` (and the same
@@ -260,8 +267,9 @@ def sd_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
     return _metric("sd_sdr", input, target, zero_mean, eps, loss=False)
 
 
-def project_onto_target(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
-                        eps: float = DEFAULT_EPS) -> dict[str, torch.Tensor]:
+def project_onto_target(
+    input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
+) -> dict[str, torch.Tensor]:
     """Split the estimate into the scaled target and the rest: ``ŝ = α·s + e`` (the SI-SDR geometry).
 
     Args:
@@ -280,8 +288,12 @@ def project_onto_target(input: torch.Tensor, target: torch.Tensor, *, zero_mean:
     alpha, energy = _projection(input, target, eps)
     norms = (energy * _dot(input, input)).sqrt().squeeze(-1)
     cosine = _dot(input, target).squeeze(-1) / norms.clamp_min(torch.finfo(input.dtype).tiny)
-    return {"scale": alpha.squeeze(-1), "scaled_target": alpha * target, "distortion": input - alpha * target,
-            "cosine": cosine}
+    return {
+        "scale": alpha.squeeze(-1),
+        "scaled_target": alpha * target,
+        "distortion": input - alpha * target,
+        "cosine": cosine,
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -296,8 +308,14 @@ def _loss(kind, input, target, zero_mean, eps, reduction):
     return reduce_items(per_item, reduction)
 
 
-def si_sdr_loss(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS,
-                reduction: str = "mean") -> torch.Tensor:
+def si_sdr_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    zero_mean: bool = True,
+    eps: float = DEFAULT_EPS,
+    reduction: str = "mean",
+) -> torch.Tensor:
     """Negative SI-SDR as a loss: one value per item (the mean over its channels), reduced over the batch.
 
     Args:
@@ -325,8 +343,14 @@ def si_sdr_loss(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = 
     return _loss("si_sdr", input, target, zero_mean, eps, reduction)
 
 
-def sd_sdr_loss(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS,
-                reduction: str = "mean") -> torch.Tensor:
+def sd_sdr_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    zero_mean: bool = True,
+    eps: float = DEFAULT_EPS,
+    reduction: str = "mean",
+) -> torch.Tensor:
     """Negative SD-SDR as a loss, with the conventions of :func:`si_sdr_loss`; it also penalises a wrong level.
 
     Args:

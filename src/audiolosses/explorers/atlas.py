@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+
 import torch
 
-from .._validation import check_choice, check_int, check_positive
 from .. import audio
+from .._validation import check_choice, check_int, check_positive
 from ..atlas import LOSSES, SAMPLE_RATE, LossSuite, distort, normalized_response
-from ..spectral import mel_spectrogram
 from ..plot import FigureExplorer, plot_spectrogram
+from ..spectral import mel_spectrogram
 
 __all__ = ["AtlasExplorer"]
 
@@ -34,8 +35,15 @@ class AtlasExplorer(FigureExplorer):
 
     CONTROLS_PER_ROW = 3
 
-    def __init__(self, results: Mapping, *, sound: str = "speech", distortion: str = "low_pass",
-                 severity_index: int = 2, seconds: float = 1.0):
+    def __init__(
+        self,
+        results: Mapping,
+        *,
+        sound: str = "speech",
+        distortion: str = "low_pass",
+        severity_index: int = 2,
+        seconds: float = 1.0,
+    ):
         import ipywidgets as widgets
 
         check_choice(sound, "sound", results["sounds"])
@@ -47,12 +55,14 @@ class AtlasExplorer(FigureExplorer):
         self.results, self.seconds = results, check_positive(seconds, "seconds")
         self.suite = LossSuite()
         self._clips: dict = {}
-        self._severity = widgets.Dropdown(options=self._options(distortion), value=severity_index,
-                                          description="severity")
+        self._severity = widgets.Dropdown(
+            options=self._options(distortion), value=severity_index, description="severity"
+        )
         controls = {
             "sound": widgets.Dropdown(options=list(results["sounds"]), value=sound, description="sound"),
-            "distortion": widgets.Dropdown(options=list(results["distortions"]), value=distortion,
-                                           description="distortion"),
+            "distortion": widgets.Dropdown(
+                options=list(results["distortions"]), value=distortion, description="distortion"
+            ),
             "severity": self._severity,
         }
         controls["distortion"].observe(self._new_grid, names="value")
@@ -68,7 +78,7 @@ class AtlasExplorer(FigureExplorer):
     def _clip(self, sound: str) -> torch.Tensor:
         if sound not in self._clips:
             clip, _ = audio.load_example(sound)
-            self._clips[sound] = clip[:, :round(self.seconds * SAMPLE_RATE)]
+            self._clips[sound] = clip[:, : round(self.seconds * SAMPLE_RATE)]
         return self._clips[sound]
 
     def pair(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -81,8 +91,9 @@ class AtlasExplorer(FigureExplorer):
         grid = self.results["distortions"][values["distortion"]]["grid"]
         index = min(int(values["severity"] or 0), len(grid) - 1)
         reference = self._clip(values["sound"])
-        return reference, distort(reference, values["distortion"], grid[index], SAMPLE_RATE,
-                                  seed=int(self.results.get("seed", 0)))
+        return reference, distort(
+            reference, values["distortion"], grid[index], SAMPLE_RATE, seed=int(self.results.get("seed", 0))
+        )
 
     def figure(self):
         """Loss bars and the pair's log-mel spectrograms for the current settings.
@@ -106,7 +117,16 @@ class AtlasExplorer(FigureExplorer):
         axes[0].set_xlabel("normalised loss (0 = same, 1 = unrelated noise)")
         for ax, clip, title in ((axes[1], reference, "reference"), (axes[2], distorted, "distorted")):
             mel = mel_spectrogram(clip[0], SAMPLE_RATE, 1024, 256, n_mels=80)
-            plot_spectrogram(mel, SAMPLE_RATE, 256, ax=ax, kind="power", y_axis="mel", dynamic_range_db=80,
-                             title=title, colorbar=False)
+            plot_spectrogram(
+                mel,
+                SAMPLE_RATE,
+                256,
+                ax=ax,
+                kind="power",
+                y_axis="mel",
+                dynamic_range_db=80,
+                title=title,
+                colorbar=False,
+            )
         fig.tight_layout()
         return fig

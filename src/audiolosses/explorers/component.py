@@ -29,8 +29,18 @@ class ComponentLossExplorer(FigureExplorer):
         steps: Adam steps per redraw (default 200).
     """
 
-    def __init__(self, speech: torch.Tensor, noise: torch.Tensor, mixture: torch.Tensor, sample_rate: int,
-                 hop_length: int, *, alpha: float = 0.5, beta: float = 0.0, steps: int = 200):
+    def __init__(
+        self,
+        speech: torch.Tensor,
+        noise: torch.Tensor,
+        mixture: torch.Tensor,
+        sample_rate: int,
+        hop_length: int,
+        *,
+        alpha: float = 0.5,
+        beta: float = 0.0,
+        steps: int = 200,
+    ):
         import ipywidgets as widgets
 
         for name, value in (("speech", speech), ("noise", noise), ("mixture", mixture)):
@@ -43,13 +53,17 @@ class ComponentLossExplorer(FigureExplorer):
         self.steps = check_int(steps, "steps", minimum=1)
         self.speech, self.noise, self.mixture = speech, noise, mixture
         self.sample_rate, self.hop_length = sample_rate, hop_length
-        super().__init__({
-            "alpha": widgets.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="alpha",
-                                         continuous_update=False),
-            "beta": widgets.FloatSlider(value=beta, min=0.0, max=1.0, step=0.05, description="beta",
-                                        continuous_update=False),
-            "residual": widgets.Dropdown(options=["true noise |N|", "|X| - |S|"], description="residual"),
-        })
+        super().__init__(
+            {
+                "alpha": widgets.FloatSlider(
+                    value=alpha, min=0.0, max=1.0, step=0.05, description="alpha", continuous_update=False
+                ),
+                "beta": widgets.FloatSlider(
+                    value=beta, min=0.0, max=1.0, step=0.05, description="beta", continuous_update=False
+                ),
+                "residual": widgets.Dropdown(options=["true noise |N|", "|X| - |S|"], description="residual"),
+            }
+        )
 
     def figure(self):
         """Train a mask for the current α, β and residual, and draw it with the enhanced magnitude."""
@@ -65,13 +79,22 @@ class ComponentLossExplorer(FigureExplorer):
         distortion = float(speech_distortion_db(mask[None], self.speech[None]))
         attenuation = float(noise_attenuation_db(mask[None], self.noise[None]))
         fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.4))
-        plot_spectrogram(mask, self.sample_rate, self.hop_length, ax=axes[0], kind="db",
-                         dynamic_range_db=None, title="trained mask (gain)", colorbar=False)
+        plot_spectrogram(
+            mask,
+            self.sample_rate,
+            self.hop_length,
+            ax=axes[0],
+            kind="db",
+            dynamic_range_db=None,
+            title="trained mask (gain)",
+            colorbar=False,
+        )
         axes[0].images[0].set_clim(0.0, 1.0)
         fig.colorbar(axes[0].images[0], ax=axes[0], label="gain", pad=0.01)
-        plot_spectrogram(mask * self.mixture, self.sample_rate, self.hop_length, ax=axes[1],
-                         title="enhanced |M·X|")
-        fig.suptitle(f"alpha={alpha:.2f}, beta={beta:.2f}{note}, speech weight={max(0.0, 1 - alpha - beta):.2f}: "
-                     f"speech distortion {distortion:.1f} dB, noise attenuation {attenuation:.1f} dB")
+        plot_spectrogram(mask * self.mixture, self.sample_rate, self.hop_length, ax=axes[1], title="enhanced |M·X|")
+        fig.suptitle(
+            f"alpha={alpha:.2f}, beta={beta:.2f}{note}, speech weight={max(0.0, 1 - alpha - beta):.2f}: "
+            f"speech distortion {distortion:.1f} dB, noise attenuation {attenuation:.1f} dB"
+        )
         fig.tight_layout()
         return fig

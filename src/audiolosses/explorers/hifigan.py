@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+
 import torch
 
 from .._validation import check_positive, check_same_shape, check_tensor
@@ -30,27 +31,39 @@ class LossBalanceExplorer(FigureExplorer):
 
     KEYS = ("adversarial", "feature_matching", "mel")
 
-    def __init__(self, terms: Mapping[str, float], gradients: Mapping[str, torch.Tensor], *,
-                 lambda_fm: float = LAMBDA_FM, lambda_mel: float = LAMBDA_MEL):
+    def __init__(
+        self,
+        terms: Mapping[str, float],
+        gradients: Mapping[str, torch.Tensor],
+        *,
+        lambda_fm: float = LAMBDA_FM,
+        lambda_mel: float = LAMBDA_MEL,
+    ):
         import ipywidgets as widgets
 
         for name, mapping in (("terms", terms), ("gradients", gradients)):
             if not isinstance(mapping, Mapping) or set(mapping) != set(self.KEYS):
                 raise ValueError(f"{name} must be a mapping with exactly the keys {list(self.KEYS)}")
         self.terms = {k: float(terms[k]) for k in self.KEYS}
-        self.gradients = {k: check_tensor(gradients[k], f"gradients[{k!r}]").detach().to(torch.float64)
-                          for k in self.KEYS}
+        self.gradients = {
+            k: check_tensor(gradients[k], f"gradients[{k!r}]").detach().to(torch.float64) for k in self.KEYS
+        }
         for k in self.KEYS[1:]:
-            check_same_shape(self.gradients[self.KEYS[0]], self.gradients[k], "gradients['adversarial']",
-                             f"gradients[{k!r}]")
+            check_same_shape(
+                self.gradients[self.KEYS[0]], self.gradients[k], "gradients['adversarial']", f"gradients[{k!r}]"
+            )
         check_positive(lambda_fm, "lambda_fm", allow_zero=True)
         check_positive(lambda_mel, "lambda_mel", allow_zero=True)
-        super().__init__({
-            "lambda_fm": widgets.FloatSlider(value=lambda_fm, min=0.0, max=10.0, step=0.5, description="fm weight",
-                                             continuous_update=False),
-            "lambda_mel": widgets.FloatSlider(value=lambda_mel, min=0.0, max=100.0, step=5.0,
-                                              description="mel weight", continuous_update=False),
-        })
+        super().__init__(
+            {
+                "lambda_fm": widgets.FloatSlider(
+                    value=lambda_fm, min=0.0, max=10.0, step=0.5, description="fm weight", continuous_update=False
+                ),
+                "lambda_mel": widgets.FloatSlider(
+                    value=lambda_mel, min=0.0, max=100.0, step=5.0, description="mel weight", continuous_update=False
+                ),
+            }
+        )
 
     def weighted(self) -> tuple[dict[str, float], dict[str, float]]:
         """Weighted term values and gradient norms (including ``"total"``) for the current sliders."""
@@ -72,7 +85,8 @@ class LossBalanceExplorer(FigureExplorer):
         left.set(title="weighted loss terms", ylabel="value")
         right.bar(labels, list(norms.values()), color=colors)
         right.set(title="gradient norm w.r.t. generated audio", ylabel="norm", yscale="log")
-        fig.suptitle(f"lambda_fm = {self.values['lambda_fm']:g}, lambda_mel = {self.values['lambda_mel']:g}",
-                     fontsize=10)
+        fig.suptitle(
+            f"lambda_fm = {self.values['lambda_fm']:g}, lambda_mel = {self.values['lambda_mel']:g}", fontsize=10
+        )
         fig.tight_layout()
         return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -34,8 +35,17 @@ class VAEExplorer(FigureExplorer):
     #: The β values the slider offers.
     BETA_CHOICES = (0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 
-    def __init__(self, frames: torch.Tensor, labels: torch.Tensor, names: Sequence[str], *, beta: float = 1.0,
-                 parameterization: str = "logvar", steps: int = 300, trained: Mapping[float, VAEResult] | None = None):
+    def __init__(
+        self,
+        frames: torch.Tensor,
+        labels: torch.Tensor,
+        names: Sequence[str],
+        *,
+        beta: float = 1.0,
+        parameterization: str = "logvar",
+        steps: int = 300,
+        trained: Mapping[float, VAEResult] | None = None,
+    ):
         import ipywidgets as widgets
 
         check_tensor(frames, "frames", ndim=2)
@@ -44,14 +54,23 @@ class VAEExplorer(FigureExplorer):
             raise ValueError(f"labels must have one entry per frame ({frames.shape[0]}), got {labels.shape[0]}")
         check_choice(beta, "beta", self.BETA_CHOICES)
         check_choice(parameterization, "parameterization", PARAMETERIZATIONS)
-        self.frames, self.labels, self.names, self.steps = frames, labels, list(names), check_int(steps, "steps", minimum=1)
+        self.frames, self.labels, self.names, self.steps = (
+            frames,
+            labels,
+            list(names),
+            check_int(steps, "steps", minimum=1),
+        )
         self._results = {(float(b), "logvar"): result for b, result in (trained or {}).items()}
-        super().__init__({
-            "beta": widgets.SelectionSlider(options=self.BETA_CHOICES, value=beta, description="beta",
-                                            continuous_update=False),
-            "parameterization": widgets.Dropdown(options=PARAMETERIZATIONS, value=parameterization,
-                                                 description="spread"),
-        })
+        super().__init__(
+            {
+                "beta": widgets.SelectionSlider(
+                    options=self.BETA_CHOICES, value=beta, description="beta", continuous_update=False
+                ),
+                "parameterization": widgets.Dropdown(
+                    options=PARAMETERIZATIONS, value=parameterization, description="spread"
+                ),
+            }
+        )
 
     def figure(self):
         """Train for the current settings and draw latent scatter, KL per dimension and one reconstruction."""
@@ -65,19 +84,23 @@ class VAEExplorer(FigureExplorer):
         with torch.no_grad():
             mu, _, _ = result.model.encode(self.frames)
             frame = self.frames.shape[0] // 3
-            decoded = result.model.decoder(mu[frame:frame + 1])[0]
+            decoded = result.model.decoder(mu[frame : frame + 1])[0]
         for index, name in enumerate(self.names):
             points = mu[self.labels == index][:, order[:2]]
             axes[0].scatter(points[:, 0], points[:, 1], s=4, label=name)
         axes[0].set(xlabel="most informative latent", ylabel="second", title="posterior means")
         axes[0].legend(markerscale=3, fontsize=7)
         axes[1].bar(range(len(order)), result.kl_per_dim[order].tolist())
-        axes[1].set(xlabel="latent dimension (sorted)", ylabel="KL (nats)",
-                    title=f"{result.active_dims} active of {len(order)}")
+        axes[1].set(
+            xlabel="latent dimension (sorted)", ylabel="KL (nats)", title=f"{result.active_dims} active of {len(order)}"
+        )
         axes[2].plot(self.frames[frame].tolist(), label="frame")
         axes[2].plot(decoded.tolist(), label="reconstruction")
-        axes[2].set(xlabel="mel band", ylabel="standardised dB",
-                    title=f"L1 {result.final_reconstruction:.1f}, KL {result.final_kl:.1f}")
+        axes[2].set(
+            xlabel="mel band",
+            ylabel="standardised dB",
+            title=f"L1 {result.final_reconstruction:.1f}, KL {result.final_kl:.1f}",
+        )
         axes[2].legend()
         fig.suptitle(f"beta = {beta:g}, {parameterization}" + (" (diverged)" if result.diverged else ""))
         fig.tight_layout()

@@ -30,8 +30,16 @@ class FilterBankExplorer(FigureExplorer):
     F_MIN_CHOICES = (1.0, 20.0, 50.0, 100.0, 200.0)
     LOG_FACTOR_CHOICES = (1.0, 10.0, 100.0, 1000.0)
 
-    def __init__(self, clips, sample_rate: int = 11025, *, n_bands: int = 128, n_taps: int = 512,
-                 f_min: float = 1.0, log_factor: float = 10.0):
+    def __init__(
+        self,
+        clips,
+        sample_rate: int = 11025,
+        *,
+        n_bands: int = 128,
+        n_taps: int = 512,
+        f_min: float = 1.0,
+        log_factor: float = 10.0,
+    ):
         import ipywidgets as widgets
 
         if not isinstance(clips, dict) or not clips:
@@ -45,15 +53,19 @@ class FilterBankExplorer(FigureExplorer):
         check_choice(float(log_factor), "log_factor", self.LOG_FACTOR_CHOICES)
         self.clips = {name: (c if c.dim() == 1 else c.mean(dim=0)).float() for name, c in clips.items()}
         self.sample_rate = sample_rate
-        super().__init__({
-            "clip": widgets.Dropdown(options=list(self.clips), description="clip"),
-            "n_bands": widgets.IntSlider(value=n_bands, min=32, max=512, step=32, description="bands",
-                                         continuous_update=False),
-            "n_taps": widgets.SelectionSlider(options=self.TAPS_CHOICES, value=n_taps, description="taps"),
-            "f_min": widgets.SelectionSlider(options=self.F_MIN_CHOICES, value=float(f_min), description="f_min"),
-            "log_factor": widgets.SelectionSlider(options=self.LOG_FACTOR_CHOICES, value=float(log_factor),
-                                                  description="log factor"),
-        })
+        super().__init__(
+            {
+                "clip": widgets.Dropdown(options=list(self.clips), description="clip"),
+                "n_bands": widgets.IntSlider(
+                    value=n_bands, min=32, max=512, step=32, description="bands", continuous_update=False
+                ),
+                "n_taps": widgets.SelectionSlider(options=self.TAPS_CHOICES, value=n_taps, description="taps"),
+                "f_min": widgets.SelectionSlider(options=self.F_MIN_CHOICES, value=float(f_min), description="f_min"),
+                "log_factor": widgets.SelectionSlider(
+                    options=self.LOG_FACTOR_CHOICES, value=float(log_factor), description="log factor"
+                ),
+            }
+        )
 
     def figure(self):
         """Draw the bank's frequency responses and the clip's auditory image; return the figure."""
@@ -77,8 +89,7 @@ class FilterBankExplorer(FigureExplorer):
         image = auditory_image(self.clips[values["clip"]], bank, log_factor=log_factor)
         pooled = F.avg_pool1d(image[None], 8)[0] if image.shape[-1] >= 8 else image
         duration = self.clips[values["clip"]].shape[-1] / self.sample_rate
-        right.imshow(pooled.numpy(), origin="lower", aspect="auto", cmap="magma",
-                     extent=(0.0, duration, 0, n_bands))
+        right.imshow(pooled.numpy(), origin="lower", aspect="auto", cmap="magma", extent=(0.0, duration, 0, n_bands))
         right.set_xlabel("time (s)")
         right.set_ylabel("band (Bark-spaced)")
         right.set_title(f"{values['clip']}: log(1 + {log_factor:g}·relu(x))")

@@ -6,8 +6,8 @@ import torch
 
 from .._validation import check_choice, check_min_length, check_sample_rate, check_tensor
 from ..audio import add_noise, low_pass
-from ..rvm import relative_db_map, relative_volume_mel
 from ..plot import FigureExplorer, plot_spectrogram
+from ..rvm import relative_db_map, relative_volume_mel
 
 __all__ = ["RelativeVolumeMelExplorer"]
 
@@ -29,8 +29,16 @@ class RelativeVolumeMelExplorer(FigureExplorer):
 
     CUTOFFS = (None, 500, 1000, 2000, 4000, 8000)
 
-    def __init__(self, reference: torch.Tensor, sample_rate: int = 24000, *, snr_db: float = 20.0,
-                 cutoff_hz: int | None = None, clamp_db: float = 25.0, seed: int = 0):
+    def __init__(
+        self,
+        reference: torch.Tensor,
+        sample_rate: int = 24000,
+        *,
+        snr_db: float = 20.0,
+        cutoff_hz: int | None = None,
+        clamp_db: float = 25.0,
+        seed: int = 0,
+    ):
         import ipywidgets as widgets
 
         check_tensor(reference, "reference", ndim=(1, 2))
@@ -41,13 +49,17 @@ class RelativeVolumeMelExplorer(FigureExplorer):
         self.sample_rate = sample_rate
         self.seed = seed
         cutoffs = [("none", None)] + [(f"{c} Hz", c) for c in self.CUTOFFS[1:] if c < sample_rate / 2]
-        super().__init__({
-            "snr_db": widgets.FloatSlider(value=snr_db, min=-10, max=50, step=5, description="SNR (dB)",
-                                          continuous_update=False),
-            "cutoff_hz": widgets.Dropdown(options=cutoffs, value=cutoff_hz, description="low-pass"),
-            "clamp_db": widgets.FloatSlider(value=clamp_db, min=5, max=40, step=5, description="clamp (dB)",
-                                            continuous_update=False),
-        })
+        super().__init__(
+            {
+                "snr_db": widgets.FloatSlider(
+                    value=snr_db, min=-10, max=50, step=5, description="SNR (dB)", continuous_update=False
+                ),
+                "cutoff_hz": widgets.Dropdown(options=cutoffs, value=cutoff_hz, description="low-pass"),
+                "clamp_db": widgets.FloatSlider(
+                    value=clamp_db, min=5, max=40, step=5, description="clamp (dB)", continuous_update=False
+                ),
+            }
+        )
 
     def estimate(self) -> torch.Tensor:
         """The distorted reference for the current settings (noise first, then the low-pass)."""
@@ -73,7 +85,16 @@ class RelativeVolumeMelExplorer(FigureExplorer):
         bars.set_ylim(-clamp, clamp)
         bars.set_ylabel("relative level (dB)")
         bars.legend(loc="upper left")
-        plot_spectrogram(relative, self.sample_rate, 128, ax=image, kind="db", y_axis="mel",
-                         value_range=(-clamp, clamp), cmap="RdBu_r", title="relative level per mel bin")
+        plot_spectrogram(
+            relative,
+            self.sample_rate,
+            128,
+            ax=image,
+            kind="db",
+            y_axis="mel",
+            value_range=(-clamp, clamp),
+            cmap="RdBu_r",
+            title="relative level per mel bin",
+        )
         fig.tight_layout()
         return fig

@@ -7,8 +7,8 @@ import math
 import torch
 
 from .._validation import check_min_length, check_tensor
-from ..sdr import _delayed, project_onto_target, sd_sdr, si_sdr, snr
 from ..plot import FigureExplorer
+from ..sdr import _delayed, project_onto_target, sd_sdr, si_sdr, snr
 
 __all__ = ["SISDRExplorer"]
 
@@ -30,8 +30,9 @@ class SISDRExplorer(FigureExplorer):
         seed: seed of the noise (default 0).
     """
 
-    def __init__(self, target: torch.Tensor, *, gain_db: float = -6.0, snr_db: float = 10.0, delay: int = 0,
-                 seed: int = 0):
+    def __init__(
+        self, target: torch.Tensor, *, gain_db: float = -6.0, snr_db: float = 10.0, delay: int = 0, seed: int = 0
+    ):
         import ipywidgets as widgets
 
         check_tensor(target, "target", ndim=1)
@@ -43,14 +44,19 @@ class SISDRExplorer(FigureExplorer):
         noise = torch.randn(self.target.shape, generator=generator, dtype=torch.float64)
         self.noise = noise - noise.mean()
         self.noise = self.noise * (self.target.var().sqrt() / self.noise.std())
-        super().__init__({
-            "gain_db": widgets.FloatSlider(value=gain_db, min=-20.0, max=20.0, step=1.0, description="gain (dB)",
-                                           continuous_update=False),
-            "snr_db": widgets.FloatSlider(value=snr_db, min=-10.0, max=40.0, step=1.0, description="noise SNR",
-                                          continuous_update=False),
-            "delay": widgets.IntSlider(value=delay, min=0, max=20, step=1, description="delay",
-                                       continuous_update=False),
-        })
+        super().__init__(
+            {
+                "gain_db": widgets.FloatSlider(
+                    value=gain_db, min=-20.0, max=20.0, step=1.0, description="gain (dB)", continuous_update=False
+                ),
+                "snr_db": widgets.FloatSlider(
+                    value=snr_db, min=-10.0, max=40.0, step=1.0, description="noise SNR", continuous_update=False
+                ),
+                "delay": widgets.IntSlider(
+                    value=delay, min=0, max=20, step=1, description="delay", continuous_update=False
+                ),
+            }
+        )
 
     def estimate(self) -> torch.Tensor:
         """The estimate for the current settings: ``gain · delay(target + noise)``."""
@@ -69,8 +75,11 @@ class SISDRExplorer(FigureExplorer):
         along = float((estimate - estimate.mean()) @ unit)  # = α·‖s‖, the projection's signed length
         across = float(parts["distortion"].norm())
         target_norm = float(centred.norm())
-        scores = {"SNR": float(snr(estimate, target, zero_mean=True)), "SI-SDR": float(si_sdr(estimate, target)),
-                  "SD-SDR": float(sd_sdr(estimate, target))}
+        scores = {
+            "SNR": float(snr(estimate, target, zero_mean=True)),
+            "SI-SDR": float(si_sdr(estimate, target)),
+            "SD-SDR": float(sd_sdr(estimate, target)),
+        }
         fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.6), gridspec_kw={"width_ratios": [1.2, 1.0]})
         ax = axes[0]
         arrow = dict(length_includes_head=True, head_width=0.03 * target_norm, head_length=0.05 * target_norm)
@@ -84,21 +93,34 @@ class SISDRExplorer(FigureExplorer):
         ax.annotate("e", (along, across / 2), textcoords="offset points", xytext=(4, 0), color="C2")
         span = 1.15 * max(target_norm, abs(along), across)
         angle = math.degrees(math.acos(max(-1.0, min(1.0, float(parts["cosine"])))))
-        ax.set(xlim=(-0.35 * span, span), ylim=(-0.1 * span, span), aspect="equal",
-               title=f"α = {float(parts['scale']):.3f}, angle between ŝ and s = {angle:.1f}°",
-               xlabel="along the target", ylabel="orthogonal to the target")
+        ax.set(
+            xlim=(-0.35 * span, span),
+            ylim=(-0.1 * span, span),
+            aspect="equal",
+            title=f"α = {float(parts['scale']):.3f}, angle between ŝ and s = {angle:.1f}°",
+            xlabel="along the target",
+            ylabel="orthogonal to the target",
+        )
         ax = axes[1]
         names = list(scores)
         ax.bar(names, [scores[n] for n in names], color=["C0", "C3", "C2"])
         for position, name in enumerate(names):
-            ax.annotate(f"{scores[name]:.1f} dB", (position, scores[name]), ha="center",
-                        textcoords="offset points", xytext=(0, 3 if scores[name] >= 0 else -12))
+            ax.annotate(
+                f"{scores[name]:.1f} dB",
+                (position, scores[name]),
+                ha="center",
+                textcoords="offset points",
+                xytext=(0, 3 if scores[name] >= 0 else -12),
+            )
         ax.axhline(0, color="black", linewidth=0.8)
         low = min(-5.0, *scores.values()) - 5
-        ax.set(ylabel="dB (higher is better)", ylim=(low, max(45.0, *scores.values()) + 5),
-               title="ratios of the estimate")
+        ax.set(
+            ylabel="dB (higher is better)", ylim=(low, max(45.0, *scores.values()) + 5), title="ratios of the estimate"
+        )
         values = self.values
-        fig.suptitle(f"gain {values['gain_db']:+.0f} dB, noise at {values['snr_db']:.0f} dB SNR, "
-                     f"delay {int(values['delay'])} samples")
+        fig.suptitle(
+            f"gain {values['gain_db']:+.0f} dB, noise at {values['snr_db']:.0f} dB SNR, "
+            f"delay {int(values['delay'])} samples"
+        )
         fig.tight_layout()
         return fig

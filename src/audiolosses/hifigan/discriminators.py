@@ -83,8 +83,9 @@ class DiscriminatorP(nn.Module):
 
     FULL_CHANNELS = (32, 128, 512, 1024, 1024)
 
-    def __init__(self, period: int, width: float = 1.0, kernel_size: int = 5, stride: int = 3,
-                 use_spectral_norm: bool = False):
+    def __init__(
+        self, period: int, width: float = 1.0, kernel_size: int = 5, stride: int = 3, use_spectral_norm: bool = False
+    ):
         super().__init__()
         self.period = check_int(period, "period", minimum=1)
         self.width = _check_width(width)
@@ -198,8 +199,9 @@ class MultiScaleDiscriminator(nn.Module):
 
     def __init__(self, width: float = 1.0):
         super().__init__()
-        self.discriminators = nn.ModuleList([
-            DiscriminatorS(width, use_spectral_norm=True), DiscriminatorS(width), DiscriminatorS(width)])
+        self.discriminators = nn.ModuleList(
+            [DiscriminatorS(width, use_spectral_norm=True), DiscriminatorS(width), DiscriminatorS(width)]
+        )
         self.meanpools = nn.ModuleList([nn.AvgPool1d(4, 2, padding=2), nn.AvgPool1d(4, 2, padding=2)])
 
     def forward(self, y: torch.Tensor, y_hat: torch.Tensor):

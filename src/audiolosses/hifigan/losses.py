@@ -46,8 +46,9 @@ LAMBDA_MEL = 45.0
 
 def _check_output_list(outputs, name: str) -> list[torch.Tensor]:
     if isinstance(outputs, torch.Tensor) or not isinstance(outputs, Sequence) or len(outputs) == 0:
-        raise TypeError(f"{name} must be a non-empty list of tensors (one per sub-discriminator), "
-                        f"got {type(outputs).__name__}")
+        raise TypeError(
+            f"{name} must be a non-empty list of tensors (one per sub-discriminator), got {type(outputs).__name__}"
+        )
     for k, output in enumerate(outputs):
         check_tensor(output, f"{name}[{k}]")
     return list(outputs)
@@ -57,8 +58,10 @@ def _check_pair_of_output_lists(real, fake, name_real: str, name_fake: str) -> N
     _check_output_list(real, name_real)
     _check_output_list(fake, name_fake)
     if len(real) != len(fake):
-        raise ValueError(f"{name_real} and {name_fake} must have one entry per sub-discriminator each, "
-                         f"got {len(real)} and {len(fake)}")
+        raise ValueError(
+            f"{name_real} and {name_fake} must have one entry per sub-discriminator each, "
+            f"got {len(real)} and {len(fake)}"
+        )
     for k, (r, g) in enumerate(zip(real, fake)):
         check_same_shape(r, g, f"{name_real}[{k}]", f"{name_fake}[{k}]")
 
@@ -66,11 +69,14 @@ def _check_pair_of_output_lists(real, fake, name_real: str, name_fake: str) -> N
 def _check_fmaps(fmap_r, fmap_g) -> None:
     for name, fmaps in (("fmap_r", fmap_r), ("fmap_g", fmap_g)):
         if isinstance(fmaps, torch.Tensor) or not isinstance(fmaps, Sequence) or len(fmaps) == 0:
-            raise TypeError(f"{name} must be a non-empty list (one per sub-discriminator) of lists of feature "
-                            f"maps, got {type(fmaps).__name__}")
+            raise TypeError(
+                f"{name} must be a non-empty list (one per sub-discriminator) of lists of feature "
+                f"maps, got {type(fmaps).__name__}"
+            )
     if len(fmap_r) != len(fmap_g):
-        raise ValueError(f"fmap_r and fmap_g must have one entry per sub-discriminator each, "
-                         f"got {len(fmap_r)} and {len(fmap_g)}")
+        raise ValueError(
+            f"fmap_r and fmap_g must have one entry per sub-discriminator each, got {len(fmap_r)} and {len(fmap_g)}"
+        )
     for k, (layers_r, layers_g) in enumerate(zip(fmap_r, fmap_g)):
         _check_pair_of_output_lists(layers_r, layers_g, f"fmap_r[{k}]", f"fmap_g[{k}]")
 
@@ -102,10 +108,11 @@ def discriminator_loss(
         TypeError: if an argument is not a non-empty list of floating tensors.
         ValueError: if the lists differ in length, paired tensors in shape, or a value is NaN/Inf.
     """
-    _check_pair_of_output_lists(disc_real_outputs, disc_generated_outputs,
-                                "disc_real_outputs", "disc_generated_outputs")
+    _check_pair_of_output_lists(
+        disc_real_outputs, disc_generated_outputs, "disc_real_outputs", "disc_generated_outputs"
+    )
     r_losses = [torch.mean((1.0 - dr) ** 2) for dr in disc_real_outputs]
-    g_losses = [torch.mean(dg ** 2) for dg in disc_generated_outputs]
+    g_losses = [torch.mean(dg**2) for dg in disc_generated_outputs]
     loss = torch.stack([r + g for r, g in zip(r_losses, g_losses)]).sum()
     return loss, r_losses, g_losses
 
@@ -161,17 +168,24 @@ def feature_loss(
 
 
 def _check_discriminator_results(discriminator_results) -> list[tuple]:
-    if isinstance(discriminator_results, tuple) and len(discriminator_results) == 4 and \
-            isinstance(discriminator_results[0], (list, tuple)) and discriminator_results[0] and \
-            isinstance(discriminator_results[0][0], torch.Tensor):
+    if (
+        isinstance(discriminator_results, tuple)
+        and len(discriminator_results) == 4
+        and isinstance(discriminator_results[0], (list, tuple))
+        and discriminator_results[0]
+        and isinstance(discriminator_results[0][0], torch.Tensor)
+    ):
         discriminator_results = [discriminator_results]  # a single discriminator's 4-tuple
     if not isinstance(discriminator_results, Sequence) or len(discriminator_results) == 0:
-        raise TypeError("discriminator_results must be a non-empty list of the 4-tuples "
-                        "(real_outputs, fake_outputs, real_fmaps, fake_fmaps) returned by the discriminators")
+        raise TypeError(
+            "discriminator_results must be a non-empty list of the 4-tuples "
+            "(real_outputs, fake_outputs, real_fmaps, fake_fmaps) returned by the discriminators"
+        )
     for i, result in enumerate(discriminator_results):
         if not isinstance(result, (tuple, list)) or len(result) != 4:
-            raise ValueError(f"discriminator_results[{i}] must be a 4-tuple (real_outputs, fake_outputs, "
-                             f"real_fmaps, fake_fmaps)")
+            raise ValueError(
+                f"discriminator_results[{i}] must be a 4-tuple (real_outputs, fake_outputs, real_fmaps, fake_fmaps)"
+            )
     return list(discriminator_results)
 
 
@@ -292,8 +306,9 @@ class GeneratorObjective(nn.Module):
     Notebook: book/03_hifigan_losses.ipynb
     """
 
-    def __init__(self, *, sample_rate: int, lambda_fm: float = LAMBDA_FM, lambda_mel: float = LAMBDA_MEL,
-                 **mel_settings):
+    def __init__(
+        self, *, sample_rate: int, lambda_fm: float = LAMBDA_FM, lambda_mel: float = LAMBDA_MEL, **mel_settings
+    ):
         super().__init__()
         self.sample_rate = sample_rate
         self.lambda_fm = check_positive(lambda_fm, "lambda_fm", allow_zero=True)
@@ -306,10 +321,18 @@ class GeneratorObjective(nn.Module):
         return cls(**{"sample_rate": HIFIGAN_V1_LOSS_MEL["sample_rate"], **overrides})
 
     def forward(self, input, target, discriminator_results):
-        return generator_objective(input, target, discriminator_results, sample_rate=self.sample_rate,
-                                   lambda_fm=self.lambda_fm, lambda_mel=self.lambda_mel, **self.mel_settings)
+        return generator_objective(
+            input,
+            target,
+            discriminator_results,
+            sample_rate=self.sample_rate,
+            lambda_fm=self.lambda_fm,
+            lambda_mel=self.lambda_mel,
+            **self.mel_settings,
+        )
 
     def extra_repr(self) -> str:
-        return (f"sample_rate={self.sample_rate}, lambda_fm={self.lambda_fm}, lambda_mel={self.lambda_mel}, "
-                f"mel_settings={self.mel_settings}")
-
+        return (
+            f"sample_rate={self.sample_rate}, lambda_fm={self.lambda_fm}, lambda_mel={self.lambda_mel}, "
+            f"mel_settings={self.mel_settings}"
+        )

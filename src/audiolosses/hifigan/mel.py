@@ -39,18 +39,21 @@ MEL_LOG_FLOOR = 1e-5
 MAGNITUDE_EPS = 1e-9
 
 #: The loss mel of HiFi-GAN v1 (``config_v1.json``: ``fmax_for_loss`` null, i.e. full band).
-HIFIGAN_V1_LOSS_MEL = dict(sample_rate=22050, n_fft=1024, n_mels=80, hop_length=256, win_length=1024, f_min=0.0,
-                           f_max=None)
+HIFIGAN_V1_LOSS_MEL = dict(
+    sample_rate=22050, n_fft=1024, n_mels=80, hop_length=256, win_length=1024, f_min=0.0, f_max=None
+)
 #: The conditioning (input) mel of HiFi-GAN v1: the same with ``fmax`` 8000 Hz.
 HIFIGAN_V1_CONDITIONING_MEL = {**HIFIGAN_V1_LOSS_MEL, "f_max": 8000.0}
 
 
 @functools.lru_cache(maxsize=32)
-def _slaney_mel_bank(n_fft: int, num_mels: int, sampling_rate: int, fmin: float, fmax: float,
-                     device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+def _slaney_mel_bank(
+    n_fft: int, num_mels: int, sampling_rate: int, fmin: float, fmax: float, device: torch.device, dtype: torch.dtype
+) -> torch.Tensor:
     """``[num_mels, n_fft // 2 + 1]`` Slaney-scale, Slaney-normalised bank (librosa's), once per setting."""
-    bank = mel_filter_bank(n_fft // 2 + 1, fmin, fmax, num_mels, sampling_rate, norm="slaney",
-                           mel_scale="slaney", dtype=torch.float64)
+    bank = mel_filter_bank(
+        n_fft // 2 + 1, fmin, fmax, num_mels, sampling_rate, norm="slaney", mel_scale="slaney", dtype=torch.float64
+    )
     return bank.T.contiguous().to(device=device, dtype=dtype)
 
 
@@ -69,11 +72,12 @@ def _check_mel_settings(n_fft, n_mels, sample_rate, hop_length, win_length, f_mi
     f_min = check_positive(f_min, name("f_min", "f_min"), allow_zero=True)
     f_max = sample_rate / 2 if f_max is None else check_positive(f_max, name("f_max", "f_max"))
     if f_max <= f_min:
-        raise ValueError(f"{name('f_max', 'f_max')} must be greater than {name('f_min', 'f_min')}={f_min}, "
-                         f"got {f_max}")
+        raise ValueError(f"{name('f_max', 'f_max')} must be greater than {name('f_min', 'f_min')}={f_min}, got {f_max}")
     if f_max > sample_rate / 2:
-        raise ValueError(f"{name('f_max', 'f_max')} must be <= {name('sample_rate', 'sample_rate')} / 2 = "
-                         f"{sample_rate / 2}, got {f_max}")
+        raise ValueError(
+            f"{name('f_max', 'f_max')} must be <= {name('sample_rate', 'sample_rate')} / 2 = "
+            f"{sample_rate / 2}, got {f_max}"
+        )
     return float(f_min), float(f_max)
 
 
@@ -136,20 +140,34 @@ class _StftMagnitude(torch.autograd.Function):
             grad = grad_frames.new_zeros(batch, frames + overlap - 1, hop)
             for j in range(overlap):
                 if out_of_place:
-                    grad = grad.index_add(1, torch.arange(j, j + frames, device=grad.device),
-                                          pieces[:, :, j] * window_pieces[j])
+                    grad = grad.index_add(
+                        1, torch.arange(j, j + frames, device=grad.device), pieces[:, :, j] * window_pieces[j]
+                    )
                 else:
-                    grad[:, j:j + frames].addcmul_(pieces[:, :, j], window_pieces[j])
+                    grad[:, j : j + frames].addcmul_(pieces[:, :, j], window_pieces[j])
             grad = grad.reshape(batch, -1)
             grad = F.pad(grad, (0, length - grad.shape[-1]))  # samples after the last frame get no gradient
         else:
-            grad = F.fold((grad_frames * scaled_window).transpose(1, 2), output_size=(1, length),
-                          kernel_size=(1, n_fft), stride=(1, hop)).reshape(batch, length)
+            grad = F.fold(
+                (grad_frames * scaled_window).transpose(1, 2),
+                output_size=(1, length),
+                kernel_size=(1, n_fft),
+                stride=(1, hop),
+            ).reshape(batch, length)
         return grad, None, None, None, None
 
 
-def _log_mel(y: torch.Tensor, n_fft: int, num_mels: int, sampling_rate: int, hop_size: int, win_size: int,
-             fmin: float, fmax: float, center: bool) -> torch.Tensor:  # upstream's names inside
+def _log_mel(
+    y: torch.Tensor,
+    n_fft: int,
+    num_mels: int,
+    sampling_rate: int,
+    hop_size: int,
+    win_size: int,
+    fmin: float,
+    fmax: float,
+    center: bool,
+) -> torch.Tensor:  # upstream's names inside
     """:func:`mel_spectrogram` on checked arguments (``fmax`` already resolved)."""
     padding = (n_fft - hop_size) // 2
     leading = y.shape[:-1]
@@ -329,14 +347,32 @@ class MelLoss(nn.Module):
     Notebook: book/03_hifigan_losses.ipynb
     """
 
-    def __init__(self, *, sample_rate: int, n_fft: int = 1024, n_mels: int = 80, hop_length: int = 256,
-                 win_length: int = 1024, f_min: float = 0.0, f_max: float | None = None, center: bool = False,
-                 reduction: str = "mean"):
+    def __init__(
+        self,
+        *,
+        sample_rate: int,
+        n_fft: int = 1024,
+        n_mels: int = 80,
+        hop_length: int = 256,
+        win_length: int = 1024,
+        f_min: float = 0.0,
+        f_max: float | None = None,
+        center: bool = False,
+        reduction: str = "mean",
+    ):
         super().__init__()
         _check_mel_settings(n_fft, n_mels, sample_rate, hop_length, win_length, f_min, f_max)
         self.reduction = check_reduction(reduction)
-        self.settings = dict(sample_rate=sample_rate, n_fft=n_fft, n_mels=n_mels, hop_length=hop_length,
-                             win_length=win_length, f_min=f_min, f_max=f_max, center=center)
+        self.settings = dict(
+            sample_rate=sample_rate,
+            n_fft=n_fft,
+            n_mels=n_mels,
+            hop_length=hop_length,
+            win_length=win_length,
+            f_min=f_min,
+            f_max=f_max,
+            center=center,
+        )
 
     @classmethod
     def hifigan_v1(cls, **overrides) -> MelLoss:

@@ -24,12 +24,27 @@ from .mel import _check_mel_settings, _log_mel
 
 __all__ = ["mel_spectrogram", "mel_l1", "discriminator_loss", "generator_loss", "feature_loss"]
 
-_UPSTREAM_NAMES = dict(n_mels="num_mels", sample_rate="sampling_rate", hop_length="hop_size",
-                       win_length="win_size", f_min="fmin", f_max="fmax")
+_UPSTREAM_NAMES = dict(
+    n_mels="num_mels",
+    sample_rate="sampling_rate",
+    hop_length="hop_size",
+    win_length="win_size",
+    f_min="fmin",
+    f_max="fmax",
+)
 
 
-def mel_spectrogram(y: torch.Tensor, n_fft: int, num_mels: int, sampling_rate: int, hop_size: int, win_size: int,
-                    fmin: float, fmax: float | None, center: bool = False) -> torch.Tensor:
+def mel_spectrogram(
+    y: torch.Tensor,
+    n_fft: int,
+    num_mels: int,
+    sampling_rate: int,
+    hop_size: int,
+    win_size: int,
+    fmin: float,
+    fmax: float | None,
+    center: bool = False,
+) -> torch.Tensor:
     """HiFi-GAN's ``meldataset.mel_spectrogram(y, n_fft, num_mels, sampling_rate, hop_size, win_size, fmin, fmax,
     center=False)``, argument for argument; :func:`audiolosses.hifigan.mel_spectrogram` under its own names.
 
@@ -37,8 +52,9 @@ def mel_spectrogram(y: torch.Tensor, n_fft: int, num_mels: int, sampling_rate: i
         y: ``[batch, time]`` (HiFi-GAN's), ``[time]`` or ``[batch, channels, time]``; output ``[..., num_mels, frames]``.
     """
     check_tensor(y, "y", ndim=(1, 2, 3))
-    fmin, fmax = _check_mel_settings(n_fft, num_mels, sampling_rate, hop_size, win_size, fmin, fmax,
-                                     names=_UPSTREAM_NAMES)
+    fmin, fmax = _check_mel_settings(
+        n_fft, num_mels, sampling_rate, hop_size, win_size, fmin, fmax, names=_UPSTREAM_NAMES
+    )
     check_min_length(y, n_fft, "y", f"one analysis window of n_fft={n_fft} samples")
     return _log_mel(y, n_fft, num_mels, sampling_rate, hop_size, win_size, fmin, fmax, bool(center))
 
