@@ -30,6 +30,7 @@ SIZES = {
         "component": (16, 513, 173),
         "kl": (64, 128),
         "auraloss": (16, 1, 24000),
+        "mrstft": (16, 1, 24000),
         "si_sdr": (16, 1, 24000),
     },
     "quick": {
@@ -39,6 +40,7 @@ SIZES = {
         "component": (2, 33, 9),
         "kl": (4, 8),
         "auraloss": (2, 1, 4096),
+        "mrstft": (2, 1, 4096),
         "si_sdr": (2, 1, 4096),
     },
 }
@@ -403,7 +405,52 @@ def auraloss_comparison(shape, device, dtype) -> Comparison:
 
 
 # --------------------------------------------------------------------------------------------------
-# (f) SI-SDR vs auraloss and torchmetrics
+# (f) the multi-resolution STFT loss vs auraloss, at auraloss's settings
+# --------------------------------------------------------------------------------------------------
+
+
+def mrstft_comparison(shape, device, dtype) -> Comparison:
+    from audiolosses.stft_loss import MultiResolutionSTFTLoss
+
+    y, y_hat = _audio(shape, 8, device, dtype)
+    y_hat.requires_grad_()
+    name = "auraloss.freq.MultiResolutionSTFTLoss"
+    comparison = Comparison(
+        "mrstft",
+        "Multi-resolution STFT loss (FFT 1024/2048/512) vs auraloss",
+        tuple(shape),
+        str(dtype).replace("torch.", ""),
+        target={
+            "reference": name,
+            "min_ratio": 3.0,
+            "max_memory_ratio": 0.5,
+            "text": "MR-STFT loss at least 3x auraloss's MultiResolutionSTFTLoss, at most half its peak memory",
+        },
+        rtol=1e-5,
+        atol=1e-9,
+    )
+    ours = MultiResolutionSTFTLoss.auraloss().to(device)
+    comparison.implementations.append(
+        _loss_impl(
+            "audiolosses.stft_loss.MultiResolutionSTFTLoss.auraloss()",
+            "ours",
+            lambda: ours(y_hat, y),
+            y_hat,
+            "auraloss's settings: eps 1e-8, batch-wide spectral convergence",
+        )
+    )
+    try:
+        import auraloss
+    except Exception as error:
+        comparison.implementations.append(_unavailable(name, "reference", f"unavailable: {error}"))
+        return comparison
+    theirs = auraloss.freq.MultiResolutionSTFTLoss().to(device)
+    comparison.implementations.append(_loss_impl(name, "reference", lambda: theirs(y_hat, y), y_hat, "defaults"))
+    return comparison
+
+
+# --------------------------------------------------------------------------------------------------
+# (g) SI-SDR vs auraloss and torchmetrics
 # --------------------------------------------------------------------------------------------------
 
 
@@ -484,6 +531,8 @@ def build_comparisons(
         comparisons.append(kl_comparison(sizes["kl"], device, dtype))
     if wanted("auraloss"):
         comparisons.append(auraloss_comparison(sizes["auraloss"], device, dtype))
+    if wanted("mrstft"):
+        comparisons.append(mrstft_comparison(sizes["mrstft"], device, dtype))
     if wanted("si_sdr"):
         comparisons.append(si_sdr_comparison(sizes["si_sdr"], device, dtype))
     for comparison in comparisons:

@@ -119,6 +119,15 @@ def run(
                 "ratio": ratio,
                 "met": None if ratio is None else ratio >= comparison.target["min_ratio"],
             }
+            max_memory = comparison.target.get("max_memory_ratio")
+            if max_memory is not None:  # ours may use at most this fraction of the reference's peak memory
+                theirs = reference.get("memory_ratio_vs_ours") if reference and reference["available"] else None
+                memory = None if not theirs else round(1.0 / theirs, 3)
+                entry["target"].update({"max_memory_ratio": max_memory, "memory_ratio": memory})
+                if memory is None:
+                    entry["target"]["met"] = None
+                elif entry["target"]["met"] is not None:
+                    entry["target"]["met"] = entry["target"]["met"] and memory <= max_memory
         unchecked = next((r for r in rows if r["role"] == "unchecked" and r["available"]), None)
         references_rows = [r for r in rows if r["role"] == "reference" and r["available"]]
         if unchecked is not None and references_rows:
@@ -175,7 +184,11 @@ def format_table(result: dict) -> str:
         if target is not None:
             state = "not measured" if target["met"] is None else ("met" if target["met"] else "NOT met")
             ratio = "-" if target["ratio"] is None else f"{target['ratio']:.2f}x"
-            lines.append(f"  target: {target['text']} (>= {target['min_ratio']:g}x): {ratio}, {state}")
+            memory = ""
+            if "max_memory_ratio" in target:
+                measured = "-" if target["memory_ratio"] is None else f"{target['memory_ratio']:.2f}"
+                memory = f"; peak memory ours/reference {measured} (<= {target['max_memory_ratio']:g})"
+            lines.append(f"  target: {target['text']} (>= {target['min_ratio']:g}x): {ratio}{memory}, {state}")
         off = entry.get("checks_off")
         if off:
             speeds = ", ".join(f"{name} {ratio:.2f}x" for name, ratio in off["references"].items())
@@ -213,7 +226,7 @@ def main(argv=None) -> int:
         "--only",
         nargs="*",
         default=None,
-        help="comparison keys to run (prefixes): rvm hifigan_mel perceptual_loss perceptual_filter component kl auraloss",
+        help="comparison keys to run (prefixes): rvm hifigan_mel perceptual_loss perceptual_filter component kl auraloss mrstft",
     )
     parser.add_argument(
         "--no-download",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from audiolosses import component, hifigan, kl, perceptual, rvm, sdr
+from audiolosses import component, hifigan, kl, perceptual, rvm, sdr, stft_loss
 
 SAMPLE_RATE = 16000
 
@@ -94,6 +94,20 @@ CASES = [
     ),
     LossCase("component", lambda: component.ComponentLoss(alpha=0.1, beta=0.8), _spectra),
     LossCase("kl", lambda: kl.GaussianKLDivLoss(latent_reduction="sum", parameterization="logvar"), _latent),
+    LossCase(
+        "mrstft",
+        lambda: stft_loss.MultiResolutionSTFTLoss(fft_sizes=(512, 256), hop_sizes=(128, 64), win_lengths=(400, 200)),
+        _audio,
+    ),
+    LossCase(
+        "mrstft_batch_wide",
+        lambda: stft_loss.MultiResolutionSTFTLoss(
+            fft_sizes=(512, 256), hop_sizes=(128, 64), win_lengths=(400, 200), per_item=False
+        ),
+        _audio,
+        per_item=False,
+        reduces=False,
+    ),
     LossCase("si_sdr", lambda: sdr.SISDRLoss(), _audio),
     LossCase("sd_sdr", lambda: sdr.SDSDRLoss(), _audio),
     LossCase(

@@ -148,6 +148,7 @@ def suite():
 
 def test_wrapper_equals_each_loss_called_directly(speech, suite):
     import auraloss
+    import auraloss.time
 
     reference = speech
     distorted = atlas.distort(speech, "white_noise", 10.0)
@@ -161,7 +162,8 @@ def test_wrapper_equals_each_loss_called_directly(speech, suite):
     for distance in ("cosine", "mse"):
         loss = perceptual.PerceptualLoss(sample_rate=11025, n_bands=128, n_taps=512, stride=4, distance=distance)
         direct[f"perceptual_{distance}"] = loss(low_est, low_ref)
-    direct["mrstft"] = auraloss.freq.MultiResolutionSTFTLoss()(est, ref)
+    direct["mrstft"] = auraloss.freq.MultiResolutionSTFTLoss()(est, ref)  # the package's own, compared with auraloss
+    direct["si_sdr"] = auraloss.time.SISDRLoss()(est, ref)
     assert set(values) == set(atlas.LOSSES) == set(direct)
     for key, value in direct.items():
         assert values[key] == pytest.approx(float(value), rel=1e-5, abs=1e-7), key
@@ -172,7 +174,7 @@ def test_wrapper_losses_are_differentiable(speech):
     suite64 = atlas.LossSuite(dtype=torch.float64)
     reference = speech[None, :, :4096].double()
     estimate = atlas.add_white_noise(reference, 10.0).requires_grad_(True)
-    for name in ("mse", "hifigan_mel", "perceptual_cosine", "mrstft"):
+    for name in ("mse", "hifigan_mel", "perceptual_cosine", "mrstft", "si_sdr"):
         estimate.grad = None
         suite64.loss(name)(estimate, reference).backward()
         assert bool(torch.isfinite(estimate.grad).all()) and float(estimate.grad.abs().sum()) > 0, name

@@ -59,6 +59,7 @@ def test_quick_run_writes_the_documented_json(offline, tmp_path, capsys):
         "component",
         "kl",
         "auraloss",
+        "mrstft",
         "si_sdr",
     ]
 
@@ -87,6 +88,10 @@ def test_quick_run_writes_the_documented_json(offline, tmp_path, capsys):
     assert rvm["target"]["ratio"] is None and rvm["target"]["met"] is None
     for entry in result["comparisons"][1:4]:  # hifigan and perceptual have targets with measured ratios
         assert entry["target"]["ratio"] > 0 and isinstance(entry["target"]["met"], bool)
+    mrstft = next(c for c in result["comparisons"] if c["key"] == "mrstft")  # a target on time and on peak memory
+    assert mrstft["target"]["ratio"] > 0 and 0 < mrstft["target"]["memory_ratio"]
+    assert mrstft["target"]["max_memory_ratio"] == 0.5 and isinstance(mrstft["target"]["met"], bool)
+    assert "peak memory ours/reference" in printed
     assert "unavailable" in printed and "target:" in printed and "wrote" in printed
 
 

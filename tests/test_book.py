@@ -137,3 +137,20 @@ def test_static_checks_catch_what_strict_nbval_would_trip_on(tmp_path):
     assert "ends with ';'" in problems
     assert "memory address" in problems
     assert "not run top to bottom" in problems
+
+
+def test_bibliography_parses_strictly():
+    """A missing brace in references.bib only warns in pybtex's default mode and silently drops entries."""
+    from pybtex import errors
+    from pybtex.database import parse_file
+
+    errors.set_strict_mode(True)
+    try:
+        entries = parse_file(ROOT / "book" / "references.bib").entries
+    finally:
+        errors.set_strict_mode(False)
+    cited = set()
+    for path in sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "book").glob("*.md")):
+        cited |= {key for group in re.findall(r"\{cite:[pt]\}`([^`]+)`", path.read_text()) for key in group.split(",")}
+    missing = sorted(key.strip() for key in cited if key.strip() not in entries)
+    assert not missing, f"cited but not in references.bib: {missing}"

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import audiolosses
-from audiolosses import component, hifigan, kl, perceptual, rvm, sdr
+from audiolosses import component, hifigan, kl, perceptual, rvm, sdr, stft_loss
 
 from _loss_cases import CASES, build, make_inputs
 
@@ -34,6 +34,8 @@ FUNCTIONS = [
     sdr.sd_sdr,
     sdr.snr,
     hifigan.generator_objective,
+    stft_loss.multi_resolution_stft_loss,
+    stft_loss.stft_loss,
 ]
 MODULES = [
     rvm.RelativeVolumeMel,
@@ -45,6 +47,8 @@ MODULES = [
     kl.GaussianKLDivLoss,
     sdr.SISDRLoss,
     sdr.SDSDRLoss,
+    stft_loss.MultiResolutionSTFTLoss,
+    stft_loss.STFTLoss,
 ]
 RATE_DEPENDENT = [
     rvm.relative_volume_mel,
@@ -96,6 +100,14 @@ def test_sample_rate_is_required_where_a_scale_depends_on_it(loss):
     assert parameter.kind is parameter.KEYWORD_ONLY and parameter.default is inspect.Parameter.empty
 
 
+def test_stft_loss_needs_sample_rate_exactly_where_a_scale_depends_on_it():
+    with pytest.raises(ValueError, match="needs sample_rate"):
+        stft_loss.MultiResolutionSTFTLoss(scale="mel", n_bins=40)
+    with pytest.raises(ValueError, match="needs sample_rate"):
+        stft_loss.MultiResolutionSTFTLoss(perceptual_weighting=True)
+    assert stft_loss.MultiResolutionSTFTLoss(scale="mel", n_bins=40, sample_rate=16000)
+
+
 def test_named_constructors_build_the_upstream_configurations():
     assert rvm.RelativeVolumeMel.audiocraft().settings["sample_rate"] == 24000
     assert rvm.RelativeVolumeMelLoss.audiocraft(reduction="none").settings["reduction"] == "none"
@@ -121,7 +133,7 @@ def test_reduction_none_is_one_value_per_item_and_mean_and_sum_reduce_it(case):
     values = {}
     for reduction in ("none", "mean", "sum"):
         loss.reduction = reduction
-        if hasattr(loss, "settings") and "reduction" in loss.settings:
+        if isinstance(getattr(loss, "settings", None), dict) and "reduction" in loss.settings:
             loss.settings["reduction"] = reduction
         values[reduction] = case.call(loss, predictions, fixed).detach()
     assert values["none"].shape == (batch,)
@@ -129,7 +141,7 @@ def test_reduction_none_is_one_value_per_item_and_mean_and_sum_reduce_it(case):
     torch.testing.assert_close(values["sum"], values["none"].sum())
     one = tuple(p[1:2] for p in predictions), tuple(f[1:2] for f in fixed)
     loss.reduction = "none"
-    if hasattr(loss, "settings") and "reduction" in loss.settings:
+    if isinstance(getattr(loss, "settings", None), dict) and "reduction" in loss.settings:
         loss.settings["reduction"] = "none"
     torch.testing.assert_close(case.call(loss, *one).detach(), values["none"][1:2])  # per item: alone = in batch
 
@@ -150,7 +162,18 @@ def test_every_loss_docstring_has_shape_and_an_example_or_points_to_one(loss):
 
 @pytest.mark.parametrize(
     "module",
-    [rvm, hifigan.mel, hifigan.losses, hifigan.upstream, perceptual, component, kl, sdr, audiolosses._validation],
+    [
+        rvm,
+        hifigan.mel,
+        hifigan.losses,
+        hifigan.upstream,
+        perceptual,
+        component,
+        kl,
+        sdr,
+        stft_loss,
+        audiolosses._validation,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_docstring_examples_run(module):
@@ -213,7 +236,7 @@ def test_value_checks_on_read_no_data_when_off(monkeypatch):
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["hifigan_mel", "perceptual", "rvm_loss", "rvm_metric"])
+@pytest.mark.parametrize("name", ["hifigan_mel", "perceptual", "rvm_loss", "rvm_metric", "mrstft"])
 def test_spectral_losses_compute_in_float32_under_autocast(name):
     case = next(c for c in CASES if c.name == name)
     predictions, fixed = make_inputs(case, 2, dtype=torch.float32)

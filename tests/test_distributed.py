@@ -103,5 +103,13 @@ def test_batch_wide_rvm_gain_differs_under_ddp_and_per_item_fixes_it(ddp_gradien
     torch.testing.assert_close(sharded, whole, rtol=1e-9, atol=1e-12)
 
 
+def test_batch_wide_spectral_convergence_differs_under_ddp_and_per_item_fixes_it(ddp_gradients):
+    (sharded,), (whole,) = ddp_gradients["mrstft_batch_wide"], _single_process(BY_NAME["mrstft_batch_wide"])
+    relative = ((sharded - whole).norm() / whole.norm()).item()
+    assert relative > 0.05, f"expected the shard-wise norm to change the gradient, relative difference {relative}"
+    (sharded,), (whole,) = ddp_gradients["mrstft"], _single_process(BY_NAME["mrstft"])
+    torch.testing.assert_close(sharded, whole, rtol=1e-9, atol=1e-12)
+
+
 def test_every_case_ran(ddp_gradients):
     assert set(ddp_gradients) == {case.name for case in CASES}

@@ -63,6 +63,12 @@ ALLOWED = {
         "0.5": "a definition (half way)",
         "0.05": "the threshold, a setting",
     },
+    "08_multi_resolution_stft.ipynb": {
+        "22.05": "the clips' sample rate in kHz, a setting",
+        "8.7": "a factor e in dB, 20 log10(e), a definition",
+        "8.06": "-ln sqrt(1e-7): minus the log floor of Parallel WaveGAN's magnitude guard",
+        "9.21": "-ln sqrt(1e-8): minus the log floor of auraloss's magnitude guard",
+    },
     "appendix_benchmarks.ipynb": {"1.3.0": "audiocraft version"},
 }
 
@@ -76,7 +82,7 @@ _SKIP = [
         r"`[^`]*`",
         r"\]\([^)]*\)",
         r"https?://\S+",
-        r"[Ss]ections? \d+\.\d+",
+        r"[Ss]ections? \d+\.\d+(?:(?:,| and| or|–) \d+\.\d+)*",
     )
 ]
 _HEADING = re.compile(r"^#+ .*$", re.M)

@@ -26,6 +26,7 @@ Chapters:
   :mod:`audiolosses.experiments.vae`, the chapter's small VAE.
 - :mod:`audiolosses.atlas`: a loss response atlas, every waveform loss against controlled distortions, judged
   by PESQ and STOI (chapter 7).
+- :mod:`audiolosses.stft_loss`: the multi-resolution STFT loss of Parallel WaveGAN and auraloss (chapter 8).
 - :mod:`audiolosses.sdr`: SNR, SI-SDR, SD-SDR and the negative SI-SDR loss (chapter 9).
 """
 
@@ -33,7 +34,7 @@ import importlib
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from . import audio, component, hifigan, kl, perceptual, rvm, sdr, spectral
+from . import audio, component, hifigan, kl, perceptual, rvm, sdr, spectral, stft_loss
 from ._validation import get_validate_values, set_validate_values, validate_values
 from .audio import load_example, play, play_side_by_side
 from .component import ComponentLoss, component_loss
@@ -53,6 +54,7 @@ from .perceptual import PerceptualLoss, perceptual_loss
 from .rvm import RelativeVolumeMel, RelativeVolumeMelLoss
 from .sdr import SDSDRLoss, SISDRLoss, sd_sdr_loss, si_sdr, si_sdr_loss
 from .spectral import db_to_scale, mel_filter_bank, mel_spectrogram, scale_to_db, stft_magnitude
+from .stft_loss import MultiResolutionSTFTLoss, STFTLoss, multi_resolution_stft_loss
 
 try:
     __version__ = _version("audiolosses")  # the one place: pyproject.toml's [project] version
@@ -88,6 +90,7 @@ __all__ = [
     "component",
     "kl",
     "atlas",
+    "stft_loss",
     "sdr",
     "spectral",
     "set_validate_values",
@@ -120,6 +123,9 @@ __all__ = [
     "kl_div_loss",
     "kl_div_loss_logvar",
     "GaussianKLDivLoss",
+    "multi_resolution_stft_loss",
+    "MultiResolutionSTFTLoss",
+    "STFTLoss",
     "si_sdr",
     "si_sdr_loss",
     "SISDRLoss",

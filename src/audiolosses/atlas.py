@@ -12,9 +12,9 @@ controlled, parameterised ways, each with a severity axis (the :data:`DISTORTION
 
 :class:`LossSuite` evaluates the package's waveform losses on a (reference, distorted) pair with one
 call: MSE and L1 on the samples, Relative Volume Mel (overall and its four bands, chapter 2), HiFi-GAN's
-mel L1 (chapter 3), the perceptual loss with cosine and MSE distances (chapter 4) and, for comparison,
-the multi-resolution STFT loss of Parallel WaveGAN {Yamamoto et al. 2020} from auraloss
-{Steinmetz and Reiss 2020}. The component loss (chapter 5) scores a *mask* given the true speech and
+mel L1 (chapter 3), the perceptual loss with cosine and MSE distances (chapter 4), the multi-resolution
+STFT loss of Parallel WaveGAN {Yamamoto et al. 2020} at auraloss's settings {Steinmetz and Reiss 2020}
+(chapter 8) and the negative SI-SDR {Le Roux et al. 2019} (chapter 9). The component loss (chapter 5) scores a *mask* given the true speech and
 noise, not a pair of waveforms, so it enters the atlas only through :func:`component_curve` (the ideal
 mask of a noisy mixture against the SNR). The KL term (chapter 6) scores a latent distribution against a
 prior and never sees audio, so it has no place here.
@@ -43,7 +43,7 @@ from pathlib import Path
 
 import torch
 
-from . import audio, component, hifigan, perceptual, rvm
+from . import audio, component, hifigan, perceptual, rvm, sdr, stft_loss
 from ._validation import check_choice, check_int, check_positive, check_sample_rate, check_tensor
 from .spectral import hann_window
 
@@ -100,6 +100,7 @@ LOSSES: tuple[str, ...] = (
     "perceptual_cosine",
     "perceptual_mse",
     "mrstft",
+    "si_sdr",
 )
 
 #: Settings of the perceptual loss in the atlas, the original's 11025 Hz and 512 taps but 128 Bark bands
@@ -632,8 +633,10 @@ class LossSuite:
     - ``hifigan_mel``: :func:`audiolosses.hifigan.mel_loss`, HiFi-GAN's 22.05 kHz settings (the clips' rate);
     - ``perceptual_cosine``, ``perceptual_mse``: :class:`audiolosses.perceptual.PerceptualLoss` with both
       signals resampled to 11025 Hz and :data:`PERCEPTUAL_SETTINGS` (cosine: −cos, −1 is a perfect match);
-    - ``mrstft``: ``auraloss.freq.MultiResolutionSTFTLoss()`` with auraloss 0.4.0's defaults (FFT sizes
-      1024, 2048, 512; spectral convergence + log-magnitude L1).
+    - ``mrstft``: :class:`audiolosses.stft_loss.MultiResolutionSTFTLoss` with auraloss 0.4.0's defaults
+      (``.auraloss()``: FFT sizes 1024, 2048, 512; spectral convergence + log-magnitude L1), equal to
+      ``auraloss.freq.MultiResolutionSTFTLoss()`` (chapter 8);
+    - ``si_sdr``: :func:`audiolosses.sdr.si_sdr_loss`, the negative SI-SDR in dB (zero mean; chapter 9).
 
     Args:
         sample_rate: Sample rate of the pairs, Hz (default 22050; the HiFi-GAN mel loss requires 22050).
@@ -644,15 +647,13 @@ class LossSuite:
     """
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, dtype: torch.dtype = torch.float32):
-        import auraloss
-
         check_sample_rate(sample_rate, expected=SAMPLE_RATE)
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise ValueError(f"dtype must be a floating torch dtype, got {dtype!r}")
         self.sample_rate, self.dtype = sample_rate, dtype
         self.perceptual = perceptual.PerceptualLoss(**PERCEPTUAL_SETTINGS, distance="cosine").to(dtype)
         self.perceptual_mse = perceptual.PerceptualLoss(**PERCEPTUAL_SETTINGS, distance="mse").to(dtype)
-        self.mrstft = auraloss.freq.MultiResolutionSTFTLoss().to(dtype)
+        self.mrstft = stft_loss.MultiResolutionSTFTLoss.auraloss().to(dtype)
 
     def _to_perceptual_rate(self, x: torch.Tensor) -> torch.Tensor:
         return audio.resample(x, self.sample_rate, PERCEPTUAL_SETTINGS["sample_rate"])
@@ -683,6 +684,8 @@ class LossSuite:
             return lambda est, ref: hifigan.mel_loss(est, ref, sample_rate=sr)
         if name == "mrstft":
             return lambda est, ref: self.mrstft(est, ref)
+        if name == "si_sdr":
+            return lambda est, ref: sdr.si_sdr_loss(est, ref)
         module = self.perceptual if name == "perceptual_cosine" else self.perceptual_mse
         return lambda est, ref: module(self._to_perceptual_rate(est), self._to_perceptual_rate(ref))
 
@@ -721,6 +724,7 @@ class LossSuite:
             values["perceptual_cosine"] = self.perceptual.distance_between(image_est, image_ref)
             values["perceptual_mse"] = self.perceptual_mse.distance_between(image_est, image_ref)
             values["mrstft"] = self.mrstft(est, ref)
+            values["si_sdr"] = sdr.si_sdr_loss(est, ref)
         return {name: float(values[name]) for name in LOSSES}
 
 

@@ -32,6 +32,12 @@ from .sdr import (
     check_si_sdr_from_cosine,
 )
 from .spectra import check_frame_signal, check_hz_to_mel, check_mel_filterbank, check_scale_to_db
+from .stft_loss import (
+    check_batch_spectral_convergence,
+    check_gain_terms,
+    check_phase_blind_prediction,
+    check_spectral_convergence,
+)
 
 __all__ = [
     "ExerciseCheckError",
@@ -68,6 +74,11 @@ __all__ = [
     "check_quantize",
     "check_normalized_response",
     "check_spearman",
+    # chapter 8
+    "check_spectral_convergence",
+    "check_gain_terms",
+    "check_batch_spectral_convergence",
+    "check_phase_blind_prediction",
     # chapter 9
     "check_optimal_scale",
     "check_si_sdr_from_cosine",

@@ -12,6 +12,7 @@ from .kl import VAEExplorer
 from .perceptual import FilterBankExplorer
 from .rvm import RelativeVolumeMelExplorer
 from .sdr import SISDRExplorer
+from .stft_loss import STFTLossExplorer
 
 __all__ = [
     "RelativeVolumeMelExplorer",
@@ -21,4 +22,5 @@ __all__ = [
     "VAEExplorer",
     "AtlasExplorer",
     "SISDRExplorer",
+    "STFTLossExplorer",
 ]
