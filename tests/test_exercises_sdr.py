@@ -44,6 +44,42 @@ def test_optimal_scale_rejects_mistakes(wrong, match):
 
 
 # --------------------------------------------------------------------------------------------------
+# SD-SDR's limit for a loud estimate
+# --------------------------------------------------------------------------------------------------
+
+
+def test_sd_sdr_loud_limit_accepts_correct_answers(capsys):
+    assert sdr_exercises.check_sd_sdr_loud_limit(lambda c: 10 * torch.log10(c**2))
+    assert sdr_exercises.check_sd_sdr_loud_limit(lambda c: 20 * torch.log10(c.abs()))
+    assert sdr_exercises.check_sd_sdr_loud_limit(lambda c: -10 * torch.log10(1 / c.pow(2)))
+    assert "check_sd_sdr_loud_limit: all 2 cases passed" in capsys.readouterr().out
+
+
+def test_sd_sdr_loud_limit_reference_agrees_with_the_package():
+    target = torch.randn(3000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    cosine = torch.tensor([0.3, -0.8, 0.97], dtype=torch.float64)
+    estimate = sdr_exercises._estimate_at_cosine(target, cosine, 1)
+    measured = sdr_exercises.measured_loud_sd_sdr(estimate, target)
+    package = sdr.sd_sdr(1e9 * estimate, target.expand(3, -1))
+    assert torch.allclose(measured, package, atol=1e-6)
+    assert torch.allclose(measured, 10 * torch.log10(cosine**2), atol=1e-4)
+
+
+@pytest.mark.parametrize("wrong, match", [
+    (lambda c: 10 * torch.log10(c**2 / (1 - c**2)), "that is SI-SDR"),
+    (lambda c: 10 * torch.log10(c.abs()), "energies: ‖α·s‖²"),
+    (lambda c: 20 * torch.log10(c**2), r"10·log10\(ρ²\), not 20"),
+    (lambda c: 10 * torch.log10(1 - c**2), "all of the estimate"),
+    (lambda c: torch.zeros_like(c), "does not reach 0 dB"),
+    (lambda c: 20 * torch.log10(c), "NaN for a negative cosine"),
+    (lambda c: 10 * torch.log10(c**2) + 0.01, "expected"),
+])
+def test_sd_sdr_loud_limit_rejects_mistakes(wrong, match):
+    with pytest.raises(ExerciseCheckError, match=match):
+        sdr_exercises.check_sd_sdr_loud_limit(wrong)
+
+
+# --------------------------------------------------------------------------------------------------
 # SI-SDR from the cosine
 # --------------------------------------------------------------------------------------------------
 

@@ -463,7 +463,7 @@ def auralflow_si_sdr_loss(estimate: torch.Tensor, target: torch.Tensor) -> torch
         target: same shape and dtype.
 
     Returns:
-        0-dim tensor: the batch mean of −10·log10(ratio).
+        The batch mean of −10·log10(ratio), a 0-dim tensor.
     """
     check_tensor(estimate, "estimate", ndim=3)
     check_tensor(target, "target", ndim=3)

@@ -76,7 +76,7 @@ __all__ = [
     "a_weighting_fir",
 ]
 
-#: Parallel WaveGAN's three resolutions: ``(fft_size, hop_size, win_length)``.
+#: Parallel WaveGAN's three resolutions, each ``(fft_size, hop_size, win_length)``.
 PARALLEL_WAVEGAN_RESOLUTIONS = ((1024, 120, 600), (2048, 240, 1200), (512, 50, 240))
 
 #: The windows auraloss accepts (torch's window functions, periodic, torch's default parameters).

@@ -1,4 +1,4 @@
-"""Self-checks for chapter 9: the optimal scale, SI-SDR from the cosine, SI-SDR itself, a delayed tone, and a
+"""Self-checks for chapter 9: the optimal scale, SD-SDR's limit for a loud estimate, SI-SDR from the cosine, SI-SDR itself, a delayed tone, and a
 permutation-invariant SI-SDR loss for two sources.
 
 Notebook: book/09_si_sdr.ipynb
@@ -15,6 +15,7 @@ from ._core import Case, ExerciseCheckError, run_cases
 
 __all__ = [
     "check_optimal_scale",
+    "check_sd_sdr_loud_limit",
     "check_si_sdr_from_cosine",
     "check_si_sdr",
     "check_delayed_tone_si_sdr",
@@ -89,6 +90,65 @@ def check_optimal_scale(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
         ]
         cases.append(Case(description, (estimate, target), expected, hints=hints, atol=1e-9, rtol=1e-6))
     return run_cases("check_optimal_scale", fn, cases)
+
+
+def _estimate_at_cosine(target, cosine, seed):
+    """Zero-mean signals ``[len(cosine), time]`` whose cosine with the zero-mean ``target`` is ``cosine``."""
+    generator = torch.Generator().manual_seed(seed)
+    unit = _centre(target) / _centre(target).norm()
+    other = _centre(torch.randn(cosine.numel(), target.shape[-1], generator=generator, dtype=torch.float64))
+    other = other - _dot(other, unit)[:, None] * unit
+    other = other / other.norm(dim=-1, keepdim=True)
+    return cosine[:, None] * unit + (1 - cosine[:, None] ** 2).sqrt() * other
+
+
+def measured_loud_sd_sdr(estimate: torch.Tensor, target: torch.Tensor, gain: float = 1e9) -> torch.Tensor:
+    """SD-SDR (dB) of ``gain · estimate`` against ``target``, zero-mean, written out from its definition."""
+    estimate, target = _centre(gain * estimate), _centre(target)
+    alpha = _dot(estimate, target) / _dot(target, target)
+    return 10 * torch.log10(alpha**2 * _dot(target, target) / _dot(target - estimate, target - estimate))
+
+
+def check_sd_sdr_loud_limit(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
+    """Check ``fn(cosine)`` → the limit in dB of SD-SDR(g·ŝ, s) as the gain g grows without bound.
+
+    ``cosine`` is the cosine ρ between ŝ and s (a tensor). The reference measures SD-SDR at a gain of 10⁹ on
+    signals built at exactly these cosines; your prediction must agree within 0.001 dB.
+    """
+    if not callable(fn):
+        raise TypeError(f"check_sd_sdr_loud_limit expects your function, got {type(fn).__name__}")
+    target = torch.randn(2000, generator=torch.Generator().manual_seed(9), dtype=torch.float64)
+    cases = []
+    for description, cosine, seed in [
+        ("cosines 0.1 … 0.999", torch.tensor([0.1, 0.5, 0.9, 0.99, 0.999], dtype=torch.float64), 10),
+        ("negative cosines (a polarity flip)", torch.tensor([-0.2, -0.7, -0.95], dtype=torch.float64), 11),
+    ]:
+        expected = measured_loud_sd_sdr(_estimate_at_cosine(target, cosine, seed), target)
+        rho2 = cosine**2
+        hints = [
+            (lambda r, c=rho2: _close(r, 10 * torch.log10(c / (1 - c)), atol=1e-3),
+             "that is SI-SDR: in SD-SDR the error is s − g·ŝ, which grows with g as fast as α·s does."),
+            (lambda r, c=rho2: _close(r, 10 * torch.log10(c.sqrt()), atol=1e-3),
+             "the ratio is one of energies: ‖α·s‖² / ‖s − g·ŝ‖² tends to ρ², so 10·log10(ρ²) = 20·log10|ρ|."),
+            (lambda r, c=rho2: _close(r, 20 * torch.log10(c), atol=1e-3),
+             "energies: 10·log10(ρ²), not 20·log10(ρ²)."),
+            (lambda r, c=rho2: _close(r, 10 * torch.log10(1 - c), atol=1e-3),
+             "‖s − g·ŝ‖² tends to g²‖ŝ‖² (all of the estimate), not to the distortion's share (1 − ρ²)."),
+            (lambda r: _close(r, torch.zeros_like(r), atol=1e-3),
+             "a loud estimate does not reach 0 dB: ‖α·s‖ = g·|ρ|·‖ŝ‖ while ‖s − g·ŝ‖ → g·‖ŝ‖."),
+        ]
+        cases.append(Case(description, (cosine,), expected, hints=hints, atol=1e-3, rtol=0.0))
+
+    def guarded(cosine):
+        result = fn(cosine)
+        if isinstance(result, torch.Tensor) and bool((cosine < 0).any()) and bool(result.isnan().any()):
+            raise ExerciseCheckError(
+                "NaN for a negative cosine. Hint: a polarity flip only flips α's sign; "
+                "write the limit with ρ² (or |ρ|), whose logarithm exists for negative ρ."
+            )
+        return result
+
+    return run_cases("check_sd_sdr_loud_limit", guarded, cases)
 
 
 def check_si_sdr_from_cosine(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
