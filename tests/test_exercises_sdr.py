@@ -65,15 +65,18 @@ def test_sd_sdr_loud_limit_reference_agrees_with_the_package():
     assert torch.allclose(measured, 10 * torch.log10(cosine**2), atol=1e-4)
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (lambda c: 10 * torch.log10(c**2 / (1 - c**2)), "that is SI-SDR"),
-    (lambda c: 10 * torch.log10(c.abs()), "energies: ‖α·s‖²"),
-    (lambda c: 20 * torch.log10(c**2), r"10·log10\(ρ²\), not 20"),
-    (lambda c: 10 * torch.log10(1 - c**2), "all of the estimate"),
-    (lambda c: torch.zeros_like(c), "does not reach 0 dB"),
-    (lambda c: 20 * torch.log10(c), "NaN for a negative cosine"),
-    (lambda c: 10 * torch.log10(c**2) + 0.01, "expected"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (lambda c: 10 * torch.log10(c**2 / (1 - c**2)), "that is SI-SDR"),
+        (lambda c: 10 * torch.log10(c.abs()), "energies: ‖α·s‖²"),
+        (lambda c: 20 * torch.log10(c**2), r"10·log10\(ρ²\), not 20"),
+        (lambda c: 10 * torch.log10(1 - c**2), "all of the estimate"),
+        (lambda c: torch.zeros_like(c), "does not reach 0 dB"),
+        (lambda c: 20 * torch.log10(c), "NaN for a negative cosine"),
+        (lambda c: 10 * torch.log10(c**2) + 0.01, "expected"),
+    ],
+)
 def test_sd_sdr_loud_limit_rejects_mistakes(wrong, match):
     with pytest.raises(ExerciseCheckError, match=match):
         sdr_exercises.check_sd_sdr_loud_limit(wrong)

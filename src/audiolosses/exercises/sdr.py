@@ -126,16 +126,23 @@ def check_sd_sdr_loud_limit(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
         expected = measured_loud_sd_sdr(_estimate_at_cosine(target, cosine, seed), target)
         rho2 = cosine**2
         hints = [
-            (lambda r, c=rho2: _close(r, 10 * torch.log10(c / (1 - c)), atol=1e-3),
-             "that is SI-SDR: in SD-SDR the error is s − g·ŝ, which grows with g as fast as α·s does."),
-            (lambda r, c=rho2: _close(r, 10 * torch.log10(c.sqrt()), atol=1e-3),
-             "the ratio is one of energies: ‖α·s‖² / ‖s − g·ŝ‖² tends to ρ², so 10·log10(ρ²) = 20·log10|ρ|."),
-            (lambda r, c=rho2: _close(r, 20 * torch.log10(c), atol=1e-3),
-             "energies: 10·log10(ρ²), not 20·log10(ρ²)."),
-            (lambda r, c=rho2: _close(r, 10 * torch.log10(1 - c), atol=1e-3),
-             "‖s − g·ŝ‖² tends to g²‖ŝ‖² (all of the estimate), not to the distortion's share (1 − ρ²)."),
-            (lambda r: _close(r, torch.zeros_like(r), atol=1e-3),
-             "a loud estimate does not reach 0 dB: ‖α·s‖ = g·|ρ|·‖ŝ‖ while ‖s − g·ŝ‖ → g·‖ŝ‖."),
+            (
+                lambda r, c=rho2: _close(r, 10 * torch.log10(c / (1 - c)), atol=1e-3),
+                "that is SI-SDR: in SD-SDR the error is s − g·ŝ, which grows with g as fast as α·s does.",
+            ),
+            (
+                lambda r, c=rho2: _close(r, 10 * torch.log10(c.sqrt()), atol=1e-3),
+                "the ratio is one of energies: ‖α·s‖² / ‖s − g·ŝ‖² tends to ρ², so 10·log10(ρ²) = 20·log10|ρ|.",
+            ),
+            (lambda r, c=rho2: _close(r, 20 * torch.log10(c), atol=1e-3), "energies: 10·log10(ρ²), not 20·log10(ρ²)."),
+            (
+                lambda r, c=rho2: _close(r, 10 * torch.log10(1 - c), atol=1e-3),
+                "‖s − g·ŝ‖² tends to g²‖ŝ‖² (all of the estimate), not to the distortion's share (1 − ρ²).",
+            ),
+            (
+                lambda r: _close(r, torch.zeros_like(r), atol=1e-3),
+                "a loud estimate does not reach 0 dB: ‖α·s‖ = g·|ρ|·‖ŝ‖ while ‖s − g·ŝ‖ → g·‖ŝ‖.",
+            ),
         ]
         cases.append(Case(description, (cosine,), expected, hints=hints, atol=1e-3, rtol=0.0))
 
