@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install book test test-other-cpu newer-stack notebooks browser-test benchmarks clean
+.PHONY: install lint book test test-other-cpu newer-stack notebooks browser-test benchmarks clean
 
 install: $(VENV)/.installed
 
@@ -12,6 +12,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $@
+
+# ruff (configured in pyproject.toml): lint, and the formatting checked (run `ruff format` to apply it)
+lint: install
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
 
 book: install
 	bash scripts/vendor_web_assets.sh

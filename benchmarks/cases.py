@@ -12,8 +12,8 @@ import contextlib
 import importlib
 import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 
@@ -108,15 +108,23 @@ def rvm_comparison(shape, device, dtype, *, cache_dir=None, download=None) -> Co
 
     ground_truth, estimate = _audio(shape, 1, device, dtype)
     estimate.requires_grad_()
-    ours = RelativeVolumeMel().to(device)
+    ours = RelativeVolumeMel.audiocraft().to(device)
     comparison = Comparison(
-        "rvm", "Relative Volume Mel vs audiocraft's metrics/rvm.py", tuple(shape), str(dtype).replace("torch.", ""),
-        target={"reference": "audiocraft.metrics.rvm.RelativeVolumeMel", "min_ratio": 1.0,
-                "text": "RVM at least as fast as audiocraft's"},
-        rtol=1e-4, atol=1e-5,
+        "rvm",
+        "Relative Volume Mel vs audiocraft's metrics/rvm.py",
+        tuple(shape),
+        str(dtype).replace("torch.", ""),
+        target={
+            "reference": "audiocraft.metrics.rvm.RelativeVolumeMel",
+            "min_ratio": 1.0,
+            "text": "RVM at least as fast as audiocraft's",
+        },
+        rtol=1e-4,
+        atol=1e-5,
     )
     comparison.implementations.append(
-        _loss_impl("audiolosses.rvm.RelativeVolumeMel", "ours", lambda: ours(estimate, ground_truth)["rvm"], estimate))
+        _loss_impl("audiolosses.rvm.RelativeVolumeMel", "ours", lambda: ours(estimate, ground_truth)["rvm"], estimate)
+    )
     name = "audiocraft.metrics.rvm.RelativeVolumeMel"
     try:
         module, info = references.load_audiocraft_rvm(cache_dir, download=download)
@@ -126,7 +134,8 @@ def rvm_comparison(shape, device, dtype, *, cache_dir=None, download=None) -> Co
     theirs = module.RelativeVolumeMel().to(device)
     note = f"audiocraft {info['version']} sdist, file sha256 {info['sha256'][:12]}, loaded from {info['source']}"
     comparison.implementations.append(
-        _loss_impl(name, "reference", lambda: theirs(estimate, ground_truth)["rvm"], estimate, note))
+        _loss_impl(name, "reference", lambda: theirs(estimate, ground_truth)["rvm"], estimate, note)
+    )
     return comparison
 
 
@@ -141,18 +150,30 @@ def hifigan_comparison(shape, device, dtype) -> Comparison:
     y, y_hat = _audio(shape, 2, device, dtype)
     y_hat.requires_grad_()
     comparison = Comparison(
-        "hifigan_mel_" + "x".join(map(str, shape)), "HiFi-GAN mel loss vs upstream as written",
-        tuple(shape), str(dtype).replace("torch.", ""),
-        target={"reference": "hifi-gan meldataset.mel_spectrogram + F.l1_loss (as written)", "min_ratio": 3.0,
-                "text": "HiFi-GAN mel loss at least 3x the upstream-as-written path"},
-        rtol=1e-4, atol=1e-6,
+        "hifigan_mel_" + "x".join(map(str, shape)),
+        "HiFi-GAN mel loss vs upstream as written",
+        tuple(shape),
+        str(dtype).replace("torch.", ""),
+        target={
+            "reference": "hifi-gan meldataset.mel_spectrogram + F.l1_loss (as written)",
+            "min_ratio": 3.0,
+            "text": "HiFi-GAN mel loss at least 3x the upstream-as-written path",
+        },
+        rtol=1e-4,
+        atol=1e-6,
     )
     comparison.implementations.append(
-        _loss_impl("audiolosses.hifigan.mel_loss", "ours", lambda: hifigan.mel_loss(y, y_hat), y_hat))
+        _loss_impl("audiolosses.hifigan.mel_loss", "ours", lambda: hifigan.mel_loss(y_hat, y, sample_rate=22050), y_hat)
+    )
     comparison.implementations.append(
-        _loss_impl("hifi-gan meldataset.mel_spectrogram + F.l1_loss (as written)", "reference",
-                   lambda: references.upstream_hifigan_mel_loss(y, y_hat), y_hat,
-                   "mel basis (librosa's algorithm in NumPy) and Hann window rebuilt every call, as upstream"))
+        _loss_impl(
+            "hifi-gan meldataset.mel_spectrogram + F.l1_loss (as written)",
+            "reference",
+            lambda: references.upstream_hifigan_mel_loss(y, y_hat),
+            y_hat,
+            "mel basis (librosa's algorithm in NumPy) and Hann window rebuilt every call, as upstream",
+        )
+    )
     return comparison
 
 
@@ -169,18 +190,32 @@ def perceptual_comparison(shape, n_bands, n_taps, device, dtype) -> Comparison:
     fft = PerceptualLoss.original(n_bands=n_bands, n_taps=n_taps, method="fft").to(device=device, dtype=dtype)
     direct = PerceptualLoss.original(n_bands=n_bands, n_taps=n_taps, method="direct").to(device=device, dtype=dtype)
     comparison = Comparison(
-        "perceptual_loss", f"Perceptual loss ({n_bands} bands, {n_taps} taps, stride 1): FFT vs direct conv1d",
-        tuple(shape), str(dtype).replace("torch.", ""),
-        target={"reference": "audiolosses.perceptual.PerceptualLoss(method='direct')", "min_ratio": 10.0,
-                "text": "perceptual loss FFT path at least 10x the direct conv1d at the original settings"},
-        rtol=1e-3, atol=1e-6,
+        "perceptual_loss",
+        f"Perceptual loss ({n_bands} bands, {n_taps} taps, stride 1): FFT vs direct conv1d",
+        tuple(shape),
+        str(dtype).replace("torch.", ""),
+        target={
+            "reference": "audiolosses.perceptual.PerceptualLoss(method='direct')",
+            "min_ratio": 10.0,
+            "text": "perceptual loss FFT path at least 10x the direct conv1d at the original settings",
+        },
+        rtol=1e-3,
+        atol=1e-6,
     )
     comparison.implementations.append(
-        _loss_impl("audiolosses.perceptual.PerceptualLoss(method='fft')", "ours", lambda: fft(estimate, target),
-                   estimate))
+        _loss_impl(
+            "audiolosses.perceptual.PerceptualLoss(method='fft')", "ours", lambda: fft(estimate, target), estimate
+        )
+    )
     comparison.implementations.append(
-        _loss_impl("audiolosses.perceptual.PerceptualLoss(method='direct')", "reference",
-                   lambda: direct(estimate, target), estimate, "zounds' algorithm: F.conv1d(x, bank, padding=n_taps)"))
+        _loss_impl(
+            "audiolosses.perceptual.PerceptualLoss(method='direct')",
+            "reference",
+            lambda: direct(estimate, target),
+            estimate,
+            "zounds' algorithm: F.conv1d(x, bank, padding=n_taps)",
+        )
+    )
     return comparison
 
 
@@ -192,16 +227,27 @@ def filter_bank_comparison(shape, n_bands, n_taps, device, dtype) -> Comparison:
     signal.requires_grad_()
     bank = bark_filter_bank(n_bands, n_taps, dtype=dtype, device=device)
     comparison = Comparison(
-        "perceptual_filter", f"Filter bank alone ({n_bands} bands, {n_taps} taps, stride 1): FFT vs direct conv1d",
-        tuple(shape), str(dtype).replace("torch.", ""),
-        target={"reference": "audiolosses.perceptual.filter_bank_apply(method='direct')", "min_ratio": 10.0,
-                "text": "FFT filtering at least 10x the direct conv1d at the original settings"},
-        rtol=1e-3, atol=1e-6,
+        "perceptual_filter",
+        f"Filter bank alone ({n_bands} bands, {n_taps} taps, stride 1): FFT vs direct conv1d",
+        tuple(shape),
+        str(dtype).replace("torch.", ""),
+        target={
+            "reference": "audiolosses.perceptual.filter_bank_apply(method='direct')",
+            "min_ratio": 10.0,
+            "text": "FFT filtering at least 10x the direct conv1d at the original settings",
+        },
+        rtol=1e-3,
+        atol=1e-6,
     )
     for method, role in (("fft", "ours"), ("direct", "reference")):
-        comparison.implementations.append(_loss_impl(
-            f"audiolosses.perceptual.filter_bank_apply(method='{method}')", role,
-            lambda method=method: filter_bank_apply(signal, bank, method=method).sum(), signal))
+        comparison.implementations.append(
+            _loss_impl(
+                f"audiolosses.perceptual.filter_bank_apply(method='{method}')",
+                role,
+                lambda method=method: filter_bank_apply(signal, bank, method=method).sum(),
+                signal,
+            )
+        )
     return comparison
 
 
@@ -218,14 +264,30 @@ def component_comparison(shape, device, dtype) -> Comparison:
     target = torch.rand(*shape, generator=generator, dtype=torch.float64).to(device=device, dtype=dtype)
     residual = torch.rand(*shape, generator=generator, dtype=torch.float64).to(device=device, dtype=dtype)
     mask.requires_grad_()
-    comparison = Comparison("component", "Component loss (3 terms) vs the direct formula", tuple(shape),
-                            str(dtype).replace("torch.", ""), rtol=1e-4, atol=1e-9)
+    comparison = Comparison(
+        "component",
+        "Component loss (3 terms) vs the direct formula",
+        tuple(shape),
+        str(dtype).replace("torch.", ""),
+        rtol=1e-4,
+        atol=1e-9,
+    )
     comparison.implementations.append(
-        _loss_impl("audiolosses.component.component_loss", "ours",
-                   lambda: component_loss(mask, target, residual, 0.1, 0.8), mask))
+        _loss_impl(
+            "audiolosses.component.component_loss",
+            "ours",
+            lambda: component_loss(mask, target, residual, alpha=0.1, beta=0.8),
+            mask,
+        )
+    )
     comparison.implementations.append(
-        _loss_impl("formula (torch, no checks)", "reference",
-                   lambda: references.component_loss_formula(mask, target, residual, 0.1, 0.8), mask))
+        _loss_impl(
+            "formula (torch, no checks)",
+            "reference",
+            lambda: references.component_loss_formula(mask, target, residual, 0.1, 0.8),
+            mask,
+        )
+    )
     return comparison
 
 
@@ -236,8 +298,14 @@ def kl_comparison(shape, device, dtype) -> Comparison:
     mu = torch.randn(*shape, generator=generator, dtype=torch.float64).to(device=device, dtype=dtype)
     logvar = (0.5 * torch.randn(*shape, generator=generator, dtype=torch.float64)).to(device=device, dtype=dtype)
     logvar.requires_grad_()
-    comparison = Comparison("kl", "Gaussian KL (log-variance form) vs the direct formula", tuple(shape),
-                            str(dtype).replace("torch.", ""), rtol=1e-5, atol=1e-9)
+    comparison = Comparison(
+        "kl",
+        "Gaussian KL (log-variance form) vs the direct formula",
+        tuple(shape),
+        str(dtype).replace("torch.", ""),
+        rtol=1e-5,
+        atol=1e-9,
+    )
 
     def ours():
         return kl_div_loss_logvar(mu, logvar)
@@ -296,10 +364,15 @@ def auraloss_comparison(shape, device, dtype) -> Comparison:
 
     y, y_hat = _audio(shape, 6, device, dtype)
     y_hat.requires_grad_()
-    comparison = Comparison("auraloss", "Context: auraloss's STFT losses on the same audio (different losses)",
-                            tuple(shape), str(dtype).replace("torch.", ""))
+    comparison = Comparison(
+        "auraloss",
+        "Context: auraloss's STFT losses on the same audio (different losses)",
+        tuple(shape),
+        str(dtype).replace("torch.", ""),
+    )
     comparison.implementations.append(
-        _loss_impl("audiolosses.hifigan.mel_loss", "ours", lambda: hifigan.mel_loss(y, y_hat), y_hat))
+        _loss_impl("audiolosses.hifigan.mel_loss", "ours", lambda: hifigan.mel_loss(y_hat, y, sample_rate=22050), y_hat)
+    )
     try:
         import auraloss
     except Exception as error:  # context only
@@ -308,18 +381,26 @@ def auraloss_comparison(shape, device, dtype) -> Comparison:
         return comparison
     mrstft = auraloss.freq.MultiResolutionSTFTLoss().to(device)
     comparison.implementations.append(
-        _loss_impl("auraloss.freq.MultiResolutionSTFTLoss", "context", lambda: mrstft(y_hat, y), y_hat,
-                   "defaults: FFT 1024/2048/512, spectral convergence + log magnitude"))
+        _loss_impl(
+            "auraloss.freq.MultiResolutionSTFTLoss",
+            "context",
+            lambda: mrstft(y_hat, y),
+            y_hat,
+            "defaults: FFT 1024/2048/512, spectral convergence + log magnitude",
+        )
+    )
     try:
         with _librosa_filters_mel() as shim_note:
             mel = auraloss.freq.MelSTFTLoss(sample_rate=22050, n_mels=80).to(device)
     except Exception as error:
         comparison.implementations.append(
-            _unavailable("auraloss.freq.MelSTFTLoss", "context", f"unavailable: {type(error).__name__}: {error}"))
+            _unavailable("auraloss.freq.MelSTFTLoss", "context", f"unavailable: {type(error).__name__}: {error}")
+        )
         return comparison
     note = "sample_rate 22050, 80 mels, FFT 1024, hop 256" + (f"; {shim_note}" if shim_note else "")
     comparison.implementations.append(
-        _loss_impl("auraloss.freq.MelSTFTLoss", "context", lambda: mel(y_hat, y), y_hat, note))
+        _loss_impl("auraloss.freq.MelSTFTLoss", "context", lambda: mel(y_hat, y), y_hat, note)
+    )
     return comparison
 
 
@@ -335,24 +416,36 @@ def mrstft_comparison(shape, device, dtype) -> Comparison:
     y_hat.requires_grad_()
     name = "auraloss.freq.MultiResolutionSTFTLoss"
     comparison = Comparison(
-        "mrstft", "Multi-resolution STFT loss (FFT 1024/2048/512) vs auraloss", tuple(shape),
+        "mrstft",
+        "Multi-resolution STFT loss (FFT 1024/2048/512) vs auraloss",
+        tuple(shape),
         str(dtype).replace("torch.", ""),
-        target={"reference": name, "min_ratio": 3.0, "max_memory_ratio": 0.5,
-                "text": "MR-STFT loss at least 3x auraloss's MultiResolutionSTFTLoss, at most half its peak memory"},
-        rtol=1e-5, atol=1e-9,
+        target={
+            "reference": name,
+            "min_ratio": 3.0,
+            "max_memory_ratio": 0.5,
+            "text": "MR-STFT loss at least 3x auraloss's MultiResolutionSTFTLoss, at most half its peak memory",
+        },
+        rtol=1e-5,
+        atol=1e-9,
     )
     ours = MultiResolutionSTFTLoss.auraloss().to(device)
     comparison.implementations.append(
-        _loss_impl("audiolosses.stft_loss.MultiResolutionSTFTLoss.auraloss()", "ours", lambda: ours(y_hat, y), y_hat,
-                   "auraloss's settings: eps 1e-8, batch-wide spectral convergence"))
+        _loss_impl(
+            "audiolosses.stft_loss.MultiResolutionSTFTLoss.auraloss()",
+            "ours",
+            lambda: ours(y_hat, y),
+            y_hat,
+            "auraloss's settings: eps 1e-8, batch-wide spectral convergence",
+        )
+    )
     try:
         import auraloss
     except Exception as error:
         comparison.implementations.append(_unavailable(name, "reference", f"unavailable: {error}"))
         return comparison
     theirs = auraloss.freq.MultiResolutionSTFTLoss().to(device)
-    comparison.implementations.append(
-        _loss_impl(name, "reference", lambda: theirs(y_hat, y), y_hat, "defaults"))
+    comparison.implementations.append(_loss_impl(name, "reference", lambda: theirs(y_hat, y), y_hat, "defaults"))
     return comparison
 
 
@@ -368,14 +461,21 @@ def si_sdr_comparison(shape, device, dtype) -> Comparison:
     estimate.requires_grad_()
     ours = SISDRLoss()
     comparison = Comparison(
-        "si_sdr", "Negative SI-SDR (zero mean, eps 1e-8) vs auraloss and torchmetrics", tuple(shape),
+        "si_sdr",
+        "Negative SI-SDR (zero mean, eps 1e-8) vs auraloss and torchmetrics",
+        tuple(shape),
         str(dtype).replace("torch.", ""),
-        target={"reference": "auraloss.time.SISDRLoss", "min_ratio": 1.0,
-                "text": "SI-SDR loss at least as fast as auraloss's SISDRLoss"},
-        rtol=1e-5, atol=1e-9,
+        target={
+            "reference": "auraloss.time.SISDRLoss",
+            "min_ratio": 1.0,
+            "text": "SI-SDR loss at least as fast as auraloss's SISDRLoss",
+        },
+        rtol=1e-5,
+        atol=1e-9,
     )
     comparison.implementations.append(
-        _loss_impl("audiolosses.sdr.SISDRLoss", "ours", lambda: ours(estimate, target), estimate))
+        _loss_impl("audiolosses.sdr.SISDRLoss", "ours", lambda: ours(estimate, target), estimate)
+    )
     try:
         import auraloss.time
     except Exception as error:
@@ -383,23 +483,35 @@ def si_sdr_comparison(shape, device, dtype) -> Comparison:
     else:
         theirs = auraloss.time.SISDRLoss()
         comparison.implementations.append(
-            _loss_impl("auraloss.time.SISDRLoss", "reference", lambda: theirs(estimate, target), estimate,
-                       "defaults: zero_mean=True, eps=1e-8, reduction='mean'"))
+            _loss_impl(
+                "auraloss.time.SISDRLoss",
+                "reference",
+                lambda: theirs(estimate, target),
+                estimate,
+                "defaults: zero_mean=True, eps=1e-8, reduction='mean'",
+            )
+        )
     name = "-torchmetrics scale_invariant_signal_distortion_ratio(zero_mean=True).mean()"
     try:
         from torchmetrics.functional.audio import scale_invariant_signal_distortion_ratio
     except Exception as error:
         comparison.implementations.append(_unavailable(name, "reference", f"unavailable: {error}"))
     else:
-        comparison.implementations.append(_loss_impl(
-            name, "reference",
-            lambda: -scale_invariant_signal_distortion_ratio(estimate, target, zero_mean=True).mean(), estimate,
-            "eps = the dtype's machine epsilon, in four places"))
+        comparison.implementations.append(
+            _loss_impl(
+                name,
+                "reference",
+                lambda: -scale_invariant_signal_distortion_ratio(estimate, target, zero_mean=True).mean(),
+                estimate,
+                "eps = the dtype's machine epsilon, in four places",
+            )
+        )
     return comparison
 
 
-def build_comparisons(mode: str, device: torch.device, *, only=None, cache_dir=None, download=None,
-                      dtype: torch.dtype = torch.float32) -> list[Comparison]:
+def build_comparisons(
+    mode: str, device: torch.device, *, only=None, cache_dir=None, download=None, dtype: torch.dtype = torch.float32
+) -> list[Comparison]:
     """All comparisons at the ``mode``'s sizes (``"full"`` or ``"quick"``), optionally ``only`` some keys."""
     sizes = SIZES[mode]
     wanted = (lambda key: True) if not only else (lambda key: any(key.startswith(o) for o in only))
@@ -423,4 +535,38 @@ def build_comparisons(mode: str, device: torch.device, *, only=None, cache_dir=N
         comparisons.append(mrstft_comparison(sizes["mrstft"], device, dtype))
     if wanted("si_sdr"):
         comparisons.append(si_sdr_comparison(sizes["si_sdr"], device, dtype))
+    for comparison in comparisons:
+        _add_unchecked_row(comparison)
     return comparisons
+
+
+#: The suffix of the row that runs the package's loss with value checks switched off.
+UNCHECKED = " [value checks off]"
+
+
+def _add_unchecked_row(comparison: Comparison) -> None:
+    """Add ours again, run under ``audiolosses.validate_values(False)``: what a training loop pays.
+
+    Its values are compared with ours (the checks must not change a number), and the comparison's target is
+    also evaluated against it.
+    """
+    from audiolosses import validate_values
+
+    ours = next(impl for impl in comparison.implementations if impl.role == "ours")
+    if ours.step is None:
+        return
+
+    def step():
+        with validate_values(False):
+            return ours.step()
+
+    def values():
+        with validate_values(False):
+            return ours.values()
+
+    comparison.implementations.insert(
+        1,
+        Implementation(
+            ours.name + UNCHECKED, "unchecked", step, values, "value checks (NaN/Inf, ranges) off; shapes still checked"
+        ),
+    )

@@ -24,16 +24,26 @@ import statistics
 import tempfile
 import time
 import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 import torch
 
-__all__ = ["CPU_MEMORY_METHOD", "CUDA_MEMORY_METHOD", "time_side_by_side", "peak_memory", "peak_memory_cpu",
-           "peak_memory_cuda", "machine_info", "load_average"]
+__all__ = [
+    "CPU_MEMORY_METHOD",
+    "CUDA_MEMORY_METHOD",
+    "time_side_by_side",
+    "peak_memory",
+    "peak_memory_cpu",
+    "peak_memory_cuda",
+    "machine_info",
+    "load_average",
+]
 
-CPU_MEMORY_METHOD = ("torch.profiler(profile_memory=True): peak of the running sum of the CPU allocator's "
-                     "[memory] events during one forward+backward, above the memory held before the call")
+CPU_MEMORY_METHOD = (
+    "torch.profiler(profile_memory=True): peak of the running sum of the CPU allocator's "
+    "[memory] events during one forward+backward, above the memory held before the call"
+)
 CUDA_MEMORY_METHOD = "torch.cuda.max_memory_allocated() during one forward+backward, minus memory_allocated() before"
 
 
@@ -42,8 +52,9 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_side_by_side(functions: Mapping[str, Callable[[], object]], *, device: torch.device, warmup: int,
-                      repeats: int) -> dict[str, dict]:
+def time_side_by_side(
+    functions: Mapping[str, Callable[[], object]], *, device: torch.device, warmup: int, repeats: int
+) -> dict[str, dict]:
     """Median time of each function, measured in interleaved rounds.
 
     Args:
@@ -67,9 +78,15 @@ def time_side_by_side(functions: Mapping[str, Callable[[], object]], *, device: 
             fn()
             _synchronize(device)
             times[name].append((time.perf_counter() - start) * 1e3)
-    return {name: {"median_ms": statistics.median(values), "min_ms": min(values), "max_ms": max(values),
-                   "times_ms": [round(v, 4) for v in values]}
-            for name, values in times.items()}
+    return {
+        name: {
+            "median_ms": statistics.median(values),
+            "min_ms": min(values),
+            "max_ms": max(values),
+            "times_ms": [round(v, 4) for v in values],
+        }
+        for name, values in times.items()
+    }
 
 
 def peak_memory_cpu(fn: Callable[[], object]) -> int:
@@ -84,8 +101,10 @@ def peak_memory_cpu(fn: Callable[[], object]) -> int:
         trace = Path(directory) / "trace.json"
         prof.export_chrome_trace(str(trace))
         events = json.loads(trace.read_text()).get("traceEvents", [])
-    memory = sorted((e for e in events if e.get("name") == "[memory]" and "Bytes" in e.get("args", {})),
-                    key=lambda e: (e["ts"], e["args"].get("Ev Idx", 0)))
+    memory = sorted(
+        (e for e in events if e.get("name") == "[memory]" and "Bytes" in e.get("args", {})),
+        key=lambda e: (e["ts"], e["args"].get("Ev Idx", 0)),
+    )
     current = peak = 0
     for event in memory:
         if event["args"].get("Device Type", 0) != 0:  # CPU allocator only
@@ -158,8 +177,9 @@ def machine_info(device: torch.device) -> dict:
         "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
     }
     try:
-        import auraloss  # noqa: F401
         from importlib.metadata import version
+
+        import auraloss  # noqa: F401
 
         info["auraloss"] = version("auraloss")
     except Exception:  # context rows only; absent is fine

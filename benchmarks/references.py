@@ -81,8 +81,19 @@ def _extract_rvm(sdist: Path, target: Path) -> None:
 
 def _download_sdist(directory: Path, timeout: float) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-               f"audiocraft=={AUDIOCRAFT_VERSION}", "--dest", str(directory), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--no-binary",
+        ":all:",
+        f"audiocraft=={AUDIOCRAFT_VERSION}",
+        "--dest",
+        str(directory),
+        "--quiet",
+    ]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -94,8 +105,7 @@ def _download_sdist(directory: Path, timeout: float) -> Path:
     return sdist
 
 
-def load_audiocraft_rvm(cache_dir: str | Path | None = None, *, download: bool | None = None,
-                        timeout: float = 300.0):
+def load_audiocraft_rvm(cache_dir: str | Path | None = None, *, download: bool | None = None, timeout: float = 300.0):
     """audiocraft's ``metrics/rvm.py`` as a module, from the cache or fetched once from PyPI.
 
     Looks for ``<cache_dir>/audiocraft-1.3.0-metrics-rvm.py``; else extracts it from
@@ -122,8 +132,9 @@ def load_audiocraft_rvm(cache_dir: str | Path | None = None, *, download: bool |
         sdist = cache / "sdist" / f"audiocraft-{AUDIOCRAFT_VERSION}.tar.gz"
         if not sdist.exists():
             if not download:
-                raise ReferenceUnavailable(f"audiocraft {AUDIOCRAFT_VERSION} is not in the cache ({cache}) "
-                                           "and downloading is disabled")
+                raise ReferenceUnavailable(
+                    f"audiocraft {AUDIOCRAFT_VERSION} is not in the cache ({cache}) and downloading is disabled"
+                )
             sdist = _download_sdist(sdist.parent, timeout)
             source = "download"
         cache.mkdir(parents=True, exist_ok=True)
@@ -136,8 +147,12 @@ def load_audiocraft_rvm(cache_dir: str | Path | None = None, *, download: bool |
         raise ReferenceUnavailable(f"{target} failed to load: {type(error).__name__}: {error}") from error
     if not hasattr(module, "RelativeVolumeMel"):
         raise ReferenceUnavailable(f"{target} defines no RelativeVolumeMel")
-    info = {"path": str(target), "sha256": hashlib.sha256(target.read_bytes()).hexdigest(), "source": source,
-            "version": AUDIOCRAFT_VERSION}
+    info = {
+        "path": str(target),
+        "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+        "source": source,
+        "version": AUDIOCRAFT_VERSION,
+    }
     return module, info
 
 
@@ -180,15 +195,23 @@ def librosa_slaney_mel(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: floa
         lower = -ramps[i] / fdiff[i]
         upper = ramps[i + 2] / fdiff[i + 1]
         weights[i] = np.maximum(0, np.minimum(lower, upper))
-    enorm = 2.0 / (mel_f[2:n_mels + 2] - mel_f[:n_mels])
+    enorm = 2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels])
     weights *= enorm[:, np.newaxis]
     return weights
 
 
-def upstream_hifigan_mel_spectrogram(y: torch.Tensor, n_fft: int = 1024, num_mels: int = 80,
-                                     sampling_rate: int = 22050, hop_size: int = 256, win_size: int = 1024,
-                                     fmin: float = 0, fmax: float | None = None, center: bool = False,
-                                     verbose: bool = False) -> torch.Tensor:
+def upstream_hifigan_mel_spectrogram(
+    y: torch.Tensor,
+    n_fft: int = 1024,
+    num_mels: int = 80,
+    sampling_rate: int = 22050,
+    hop_size: int = 256,
+    win_size: int = 1024,
+    fmin: float = 0,
+    fmax: float | None = None,
+    center: bool = False,
+    verbose: bool = False,
+) -> torch.Tensor:
     """HiFi-GAN's ``mel_spectrogram(y, ...)`` as written, on ``y`` ``[batch, time]``.
 
     Upstream prints the minimum/maximum when the audio leaves ``[-1, 1]``: the two reductions are kept,
@@ -207,8 +230,18 @@ def upstream_hifigan_mel_spectrogram(y: torch.Tensor, n_fft: int = 1024, num_mel
     padding = int((n_fft - hop_size) / 2)
     y = F.pad(y.unsqueeze(1), (padding, padding), mode="reflect")
     y = y.squeeze(1)
-    spec = torch.stft(y, n_fft, hop_length=hop_size, win_length=win_size, window=hann_window, center=center,
-                      pad_mode="reflect", normalized=False, onesided=True, return_complex=True)
+    spec = torch.stft(
+        y,
+        n_fft,
+        hop_length=hop_size,
+        win_length=win_size,
+        window=hann_window,
+        center=center,
+        pad_mode="reflect",
+        normalized=False,
+        onesided=True,
+        return_complex=True,
+    )
     spec = torch.view_as_real(spec)  # the [..., 2] layout of return_complex=False, which torch 2.x removed
     spec = torch.sqrt(spec.pow(2).sum(-1) + (1e-9))
     spec = torch.matmul(mel_basis, spec)
@@ -239,7 +272,7 @@ def component_loss_formula(mask, target, residual, alpha: float = 0.2, beta: flo
     unit_filtered = filtered / (filtered.pow(2).sum(dim=dims, keepdim=True) + eps**2).sqrt()
     unit_residual = residual / (residual.pow(2).sum(dim=dims, keepdim=True) + eps**2).sqrt()
     speech = ((mask * target - target) ** 2).sum()
-    noise = (filtered ** 2).sum()
+    noise = (filtered**2).sum()
     quality = ((unit_filtered - unit_residual) ** 2).sum()
     return ((1 - alpha - beta) * speech + alpha * noise + beta * quality) / mask.numel()
 

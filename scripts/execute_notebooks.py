@@ -46,6 +46,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from notebook_checks import OTHER_CPU_ENV, nbval_command, static_problems  # noqa: E402
+
 DEFAULT_TIMES = ROOT / "benchmarks" / "results" / "notebooks.json"
 #: Execution-time budget per chapter on the course's 2-core machine, and the longer one for the chapters
 #: that train (the perceptual-loss experiment, chapter 4) or survey many losses (the atlas, chapter 7).
@@ -135,8 +136,9 @@ def run_copies(paths: list[Path], timeout: int) -> list[dict]:
 def time_notebooks(paths: list[Path], out: Path, timeout: int) -> dict:
     """Execute copies of ``paths`` (see :func:`run_copies`) and write their execution times to ``out``."""
     sys.path.insert(0, str(ROOT))
-    from benchmarks.harness import load_average, machine_info  # noqa: E402 (the repo root is not a package)
     import torch
+
+    from benchmarks.harness import load_average, machine_info
 
     load_before = load_average()
     records = run_copies(paths, timeout)
@@ -145,8 +147,9 @@ def time_notebooks(paths: list[Path], out: Path, timeout: int) -> dict:
         "schema": 1,
         "command": "python scripts/execute_notebooks.py --time-only",
         "what": "seconds to execute each notebook top to bottom in a fresh kernel (nbclient), from a temporary copy",
-        "machine": {key: machine[key] for key in ("date_utc", "platform", "cpu", "cpu_count", "memory_gib", "python",
-                                                  "torch")},
+        "machine": {
+            key: machine[key] for key in ("date_utc", "platform", "cpu", "cpu_count", "memory_gib", "python", "torch")
+        },
         "load_average": {"before": load_before, "after": load_average()},
         "limits_s": {"default": LIMIT_S, "long": LONG_LIMIT_S, "long_chapters": list(LONG_CHAPTER_PREFIXES)},
         "notebooks": records,
@@ -166,8 +169,9 @@ def check_stored(paths: list[Path]) -> bool:
     passed = not problems
     for label, extra in (("this CPU", {}), ("an emulated other CPU", OTHER_CPU_ENV)):
         command = nbval_command(sys.executable, paths)
-        print(f"strict nbval on {label}: {' '.join(f'{k}={v}' for k, v in extra.items())} {' '.join(command)}",
-              flush=True)
+        print(
+            f"strict nbval on {label}: {' '.join(f'{k}={v}' for k, v in extra.items())} {' '.join(command)}", flush=True
+        )
         completed = subprocess.run(command, cwd=ROOT, env={**os.environ, **extra}, capture_output=True, text=True)
         summary = (completed.stdout.strip().splitlines() or ["(no output)"])[-1]
         print(f"  {summary}", flush=True)
@@ -181,15 +185,26 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: all in _toc.yml)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
-    parser.add_argument("--time-only", action="store_true",
-                        help="run temporary copies, leave the notebooks untouched and record the seconds per "
-                             "notebook in --times-out")
-    parser.add_argument("--times-out", type=Path, default=DEFAULT_TIMES, metavar="JSON",
-                        help="where --time-only writes (default benchmarks/results/notebooks.json)")
-    parser.add_argument("--no-store", action="store_true",
-                        help="run temporary copies, store nothing, exit 1 if any notebook raises")
-    parser.add_argument("--no-check", action="store_true",
-                        help="store the outputs without checking them (static checks, nbval on two CPUs)")
+    parser.add_argument(
+        "--time-only",
+        action="store_true",
+        help="run temporary copies, leave the notebooks untouched and record the seconds per notebook in --times-out",
+    )
+    parser.add_argument(
+        "--times-out",
+        type=Path,
+        default=DEFAULT_TIMES,
+        metavar="JSON",
+        help="where --time-only writes (default benchmarks/results/notebooks.json)",
+    )
+    parser.add_argument(
+        "--no-store", action="store_true", help="run temporary copies, store nothing, exit 1 if any notebook raises"
+    )
+    parser.add_argument(
+        "--no-check",
+        action="store_true",
+        help="store the outputs without checking them (static checks, nbval on two CPUs)",
+    )
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or toc_notebooks()
     if args.time_only:

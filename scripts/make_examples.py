@@ -241,7 +241,7 @@ def piano_note(rng: np.random.Generator, f0: float, velocity: float, n: int) -> 
 def synth_piano(rng: np.random.Generator) -> np.ndarray:
     """An arpeggio C4-E4-G4-C5, then a C major chord left ringing (sustain pedal down)."""
     n = int(MAX_SECONDS * SAMPLE_RATE)
-    midi = lambda m: 440.0 * 2.0 ** ((m - 69) / 12.0)  # noqa: E731
+    midi = lambda m: 440.0 * 2.0 ** ((m - 69) / 12.0)
     notes = [  # (onset s, MIDI note, velocity)
         (0.00, 60, 0.70),
         (0.22, 64, 0.65),
@@ -270,7 +270,7 @@ def _saw(freq: float, t: np.ndarray, cutoff: float, phase: float) -> np.ndarray:
 def pop_stems(rng: np.random.Generator) -> dict[str, np.ndarray]:
     """The four stems of ``pop_mix`` (chords, bass, lead, drums), unscaled."""
     n = int(MAX_SECONDS * SAMPLE_RATE)
-    midi = lambda m: 440.0 * 2.0 ** ((m - 69) / 12.0)  # noqa: E731
+    midi = lambda m: 440.0 * 2.0 ** ((m - 69) / 12.0)
     chords = [(0.0, (60, 64, 67, 72)), (1.0, (59, 62, 67, 71))]  # C major, G/B
     bass_roots = [(0.0, 36), (1.0, 43)]  # C2, G2
     lead = [(0.0, 76, 0.375), (0.375, 74, 0.125), (0.5, 72, 0.5), (1.0, 74, 0.375), (1.375, 71, 0.125), (1.5, 67, 0.5)]
@@ -367,7 +367,7 @@ def _highpass_dc(x: np.ndarray) -> np.ndarray:
     return _band(x, low=70.0, order=2)
 
 
-def synth_speech(rng: np.random.Generator) -> np.ndarray:  # noqa: ARG001 - same signature as the others
+def synth_speech(rng: np.random.Generator) -> np.ndarray:
     """``espeak-ng -v en-us -s 160 "Listen, this is it, yes."``, trimmed, faded, ends on /s/."""
     x, sr = _espeak(SPEECH_TEXT, speed=160, pitch=50)
     x = _trim(_highpass_dc(_to_sample_rate(x, sr)), threshold_db=-50.0, pad=0.01)
@@ -434,7 +434,9 @@ def describe(path: Path) -> str:
     x, sr = sf.read(path, dtype="float64")
     peak = 20 * np.log10(max(np.max(np.abs(x)), 1e-12))
     rms = 20 * np.log10(max(np.sqrt(np.mean(x**2)), 1e-12))
-    return f"{path.name:14s} {len(x) / sr:5.3f} s  peak {peak:6.2f} dBFS  RMS {rms:6.2f} dBFS  {path.stat().st_size:7d} B"
+    return (
+        f"{path.name:14s} {len(x) / sr:5.3f} s  peak {peak:6.2f} dBFS  RMS {rms:6.2f} dBFS  {path.stat().st_size:7d} B"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

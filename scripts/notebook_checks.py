@@ -46,8 +46,10 @@ def marker_problems(source: str, tags: list[str]) -> list[str]:
             continue
         comment = stripped.lstrip("#").strip()
         if re.search(r"NBVAL|PYTEST_VALIDATE", comment, re.IGNORECASE) and comment not in comments:
-            problems.append(f"comment {stripped!r} is not a marker nbval honours: the line must be exactly "
-                            f"one of {sorted('# ' + c for c in comments)}")
+            problems.append(
+                f"comment {stripped!r} is not a marker nbval honours: the line must be exactly "
+                f"one of {sorted('# ' + c for c in comments)}"
+            )
     for tag in tags:
         if tag.lower().startswith(("nbval", "raises-exception", "pytest-validate")) and tag not in known_tags:
             problems.append(f"cell tag {tag!r} is not one nbval honours: {sorted(known_tags)}")

@@ -10,7 +10,7 @@ import scipy.signal
 import scipy.stats
 import torch
 
-from audiolosses import atlas, audio, component, hifigan, perceptual, rvm
+from audiolosses import atlas, audio, explorers, hifigan, perceptual, rvm
 
 SR = atlas.SAMPLE_RATE
 
@@ -18,7 +18,7 @@ SR = atlas.SAMPLE_RATE
 @pytest.fixture(scope="module")
 def speech():
     clip, _ = audio.load_example("speech")
-    return clip[:, : SR]  # [1, 22050]: one second
+    return clip[:, :SR]  # [1, 22050]: one second
 
 
 def tones(frequencies, length=SR, dtype=torch.float64):
@@ -76,7 +76,7 @@ def test_noise_at_the_stated_snr(speech, name, snr):
     y = atlas.distort(speech, name, snr)
     x = speech.double().numpy()
     noise = y.double().numpy() - x
-    measured = 10 * np.log10(np.sum(x ** 2) / np.sum(noise ** 2))
+    measured = 10 * np.log10(np.sum(x**2) / np.sum(noise**2))
     assert measured == pytest.approx(snr, abs=1e-3)
 
 
@@ -114,7 +114,7 @@ def test_quantisation_bits(speech, bits):
     y = atlas.quantize(speech.double(), bits)
     codes = y.numpy() * 2 ** (bits - 1)
     assert np.allclose(codes, np.round(codes))  # on the grid of 2^bits levels
-    assert len(np.unique(codes)) <= 2 ** bits
+    assert len(np.unique(codes)) <= 2**bits
     assert np.abs(y.numpy() - speech.double().numpy()).max() <= 2.0 ** (-bits) + 1e-12  # half a step
 
 
@@ -123,7 +123,7 @@ def test_dropout_silences_the_loudest_stretch(speech):
     changed = (y != speech)[0].numpy()
     length = round(0.020 * SR)
     start = np.flatnonzero(changed)[0]
-    assert bool((y[0, start:start + length] == 0).all())
+    assert bool((y[0, start : start + length] == 0).all())
     assert changed.sum() <= length and bool((y[0, :start] == speech[0, :start]).all())
     energy = np.convolve(speech[0].double().numpy() ** 2, np.ones(length), mode="valid")
     assert abs(int(np.argmax(energy)) - start) <= 1
@@ -135,8 +135,9 @@ def test_registry_grids_run_from_mild_to_severe(speech):
         grid = list(spec.grid)
         assert grid == sorted(grid, reverse=spec.worse == "lower"), name
     # measured: the waveform error grows along the low-pass grid
-    errors = [float((atlas.distort(speech, "low_pass", s) - speech).pow(2).mean())
-              for s in atlas.DISTORTIONS["low_pass"].grid]
+    errors = [
+        float((atlas.distort(speech, "low_pass", s) - speech).pow(2).mean()) for s in atlas.DISTORTIONS["low_pass"].grid
+    ]
     assert errors == sorted(errors)
 
 
@@ -151,12 +152,12 @@ def test_wrapper_equals_each_loss_called_directly(speech, suite):
 
     reference = speech
     distorted = atlas.distort(speech, "white_noise", 10.0)
-    values = suite(reference, distorted)
+    values = suite(distorted, reference)
     ref, est = reference[None], distorted[None]
     direct = {"mse": torch.mean((est - ref) ** 2), "l1": torch.mean((est - ref).abs())}
     scores = rvm.relative_volume_mel(est, ref, sample_rate=SR)
     direct.update({key: scores[key] for key in ("rvm", "rvm_0", "rvm_1", "rvm_2", "rvm_3")})
-    direct["hifigan_mel"] = hifigan.mel_loss(ref, est)  # HiFi-GAN's defaults: 22050 Hz
+    direct["hifigan_mel"] = hifigan.mel_loss(est, ref, sample_rate=22050)
     low_ref, low_est = audio.resample(ref, SR, 11025), audio.resample(est, SR, 11025)
     for distance in ("cosine", "mse"):
         loss = perceptual.PerceptualLoss(sample_rate=11025, n_bands=128, n_taps=512, stride=4, distance=distance)
@@ -195,20 +196,32 @@ def test_judges_match_pesq_and_stoi_called_directly(speech):
 
 def test_component_curve_against_the_wiener_formula(speech):
     curve = atlas.component_curve(speech, [10.0], alpha=0.5)
-    noise = component.colored_noise(speech.shape[-1], 0.0, seed=0)[None]
+    noise = audio.colored_noise(speech.shape[-1], 0.0, seed=0)[None]
     noise = noise * torch.sqrt(speech.pow(2).sum() / noise.pow(2).sum() / 10.0)
     window = torch.hann_window(1024, dtype=speech.dtype)
     s = torch.stft(speech, 1024, 256, window=window, return_complex=True).abs()
     n = torch.stft(noise, 1024, 256, window=window, return_complex=True).abs()
-    mask = s ** 2 / (s ** 2 + n ** 2 + 1e-12)
+    mask = s**2 / (s**2 + n**2 + 1e-12)
     expected = (0.5 * ((mask * s - s) ** 2).sum() + 0.5 * ((mask * n) ** 2).sum()) / mask.numel()
     assert curve["ideal_mask"][0] == pytest.approx(float(expected), rel=1e-4)
-    assert curve["no_mask"][0] == pytest.approx(float(0.5 * (n ** 2).sum() / n.numel()), rel=1e-4)
+    assert curve["no_mask"][0] == pytest.approx(float(0.5 * (n**2).sum() / n.numel()), rel=1e-4)
 
 
 def test_atlas_command_on_a_tiny_grid(tmp_path):
-    code = atlas.main(["--out", str(tmp_path), "--sounds", "speech", "--distortions", "gain,low_pass",
-                       "--max-severities", "2", "--seconds", "0.5"])
+    code = atlas.main(
+        [
+            "--out",
+            str(tmp_path),
+            "--sounds",
+            "speech",
+            "--distortions",
+            "gain,low_pass",
+            "--max-severities",
+            "2",
+            "--seconds",
+            "0.5",
+        ]
+    )
     assert code == 0
     results = atlas.load_results(tmp_path)
     assert results == json.loads((tmp_path / "atlas.json").read_text())
@@ -217,8 +230,9 @@ def test_atlas_command_on_a_tiny_grid(tmp_path):
     reference = audio.load_example("speech")[0][:, : round(0.5 * SR)]
     distorted = atlas.low_pass(reference, 4000.0, SR)
     assert values["low_pass"]["mse"][1] == pytest.approx(float((distorted - reference).pow(2).mean()), rel=1e-5)
-    assert values["gain"]["mse"][0] == pytest.approx(float(((10 ** (-0.5 / 20) - 1) * reference).pow(2).mean()),
-                                                     rel=1e-5)
+    assert values["gain"]["mse"][0] == pytest.approx(
+        float(((10 ** (-0.5 / 20) - 1) * reference).pow(2).mean()), rel=1e-5
+    )
     assert len(results["judges"]["values"]["gain"]["pesq"]) == 2
     assert "command: `python -m audiolosses.atlas --out" in (tmp_path / "README.md").read_text()
     correlations = atlas.judge_correlations(results)
@@ -248,37 +262,40 @@ def test_normalized_response():
         atlas.normalized_response([1.0], 0.0, 0.0)
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda x: atlas.apply_gain(x, float("nan")), ValueError, "gain_db must be finite"),
-    (lambda x: atlas.apply_gain(x.to(torch.int16), 1.0), TypeError, "waveform must be a floating-point"),
-    (lambda x: atlas.delay(x, -1), ValueError, "samples must be >= 0"),
-    (lambda x: atlas.delay(x, 1.5), TypeError, "samples must be an int"),
-    (lambda x: atlas.delay(x, x.shape[-1]), ValueError, "shorter than the waveform"),
-    (lambda x: atlas.flip_polarity(x, 1), TypeError, "flipped must be a bool"),
-    (lambda x: atlas.randomize_phase(x, 1.5), ValueError, r"amount must be in \[0, 1\]"),
-    (lambda x: atlas.randomize_phase(x[..., :100], 0.5), ValueError, "too short"),
-    (lambda x: atlas.add_white_noise(torch.zeros_like(x), 10.0), ValueError, "silent"),
-    (lambda x: atlas.add_pink_noise(torch.zeros_like(x), 10.0), ValueError, "silent"),
-    (lambda x: atlas.add_pink_noise(x, "10"), TypeError, "snr_db must be a real number"),
-    (lambda x: atlas.low_pass(x, 20000.0), ValueError, "cutoff_hz must be below"),
-    (lambda x: atlas.high_pass(x, 0.0), ValueError, "cutoff_hz must be a finite number > 0"),
-    (lambda x: atlas.hard_clip(x, 3.0), ValueError, "threshold_db must be <= 0"),
-    (lambda x: atlas.hard_clip(torch.zeros_like(x), -3.0), ValueError, "no peak"),
-    (lambda x: atlas.quantize(x, 1), ValueError, "bits must be >= 2"),
-    (lambda x: atlas.quantize(x, 32), ValueError, "bits must be at most 24"),
-    (lambda x: atlas.dropout(x, 0.01), ValueError, "duration_ms must give between 1"),
-    (lambda x: atlas.distort(x, "reverb", 1.0), ValueError, "name must be one of"),
-    (lambda x: atlas.evaluate_losses(x, x[..., :-1]), ValueError, "same shape"),
-    (lambda x: atlas.evaluate_losses(x[..., :1000], x[..., :1000]), ValueError, "too short"),
-    (lambda x: atlas.LossSuite()(x, x.double()), TypeError, "distorted must be torch.float32"),
-    (lambda x: atlas.LossSuite(sample_rate=16000), ValueError, "sample_rate must be 22050 Hz"),
-    (lambda x: atlas.judge(x.repeat(2, 1), x.repeat(2, 1)), ValueError, "must be mono"),
-    (lambda x: atlas.compute_atlas(["cello"]), ValueError, "sounds\\[i\\] must be one of"),
-    (lambda x: atlas.component_curve(torch.zeros_like(x), [10.0]), ValueError, "speech is silent"),
-    (lambda x: atlas.component_curve(x, []), TypeError, "snrs_db must be a non-empty sequence"),
-    (lambda x: atlas.component_curve(x, [float("inf")]), ValueError, "must be finite"),
-    (lambda x: atlas.compute_atlas(["speech"], max_severities=0), ValueError, "max_severities must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda x: atlas.apply_gain(x, float("nan")), ValueError, "gain_db must be finite"),
+        (lambda x: atlas.apply_gain(x.to(torch.int16), 1.0), TypeError, "waveform must be a floating-point"),
+        (lambda x: atlas.delay(x, -1), ValueError, "samples must be >= 0"),
+        (lambda x: atlas.delay(x, 1.5), TypeError, "samples must be an int"),
+        (lambda x: atlas.delay(x, x.shape[-1]), ValueError, "shorter than the waveform"),
+        (lambda x: atlas.flip_polarity(x, 1), TypeError, "flipped must be a bool"),
+        (lambda x: atlas.randomize_phase(x, 1.5), ValueError, r"amount must be in \[0, 1\]"),
+        (lambda x: atlas.randomize_phase(x[..., :100], 0.5), ValueError, "too short"),
+        (lambda x: atlas.add_white_noise(torch.zeros_like(x), 10.0), ValueError, "silent"),
+        (lambda x: atlas.add_pink_noise(torch.zeros_like(x), 10.0), ValueError, "silent"),
+        (lambda x: atlas.add_pink_noise(x, "10"), TypeError, "snr_db must be a real number"),
+        (lambda x: atlas.low_pass(x, 20000.0), ValueError, "cutoff_hz must be below"),
+        (lambda x: atlas.high_pass(x, 0.0), ValueError, "cutoff_hz must be a finite number > 0"),
+        (lambda x: atlas.hard_clip(x, 3.0), ValueError, "threshold_db must be <= 0"),
+        (lambda x: atlas.hard_clip(torch.zeros_like(x), -3.0), ValueError, "no peak"),
+        (lambda x: atlas.quantize(x, 1), ValueError, "bits must be >= 2"),
+        (lambda x: atlas.quantize(x, 32), ValueError, "bits must be at most 24"),
+        (lambda x: atlas.dropout(x, 0.01), ValueError, "duration_ms must give between 1"),
+        (lambda x: atlas.distort(x, "reverb", 1.0), ValueError, "name must be one of"),
+        (lambda x: atlas.evaluate_losses(x, x[..., :-1]), ValueError, "same shape"),
+        (lambda x: atlas.evaluate_losses(x[..., :1000], x[..., :1000]), ValueError, "too short"),
+        (lambda x: atlas.LossSuite()(x.double(), x), TypeError, "distorted must be torch.float32"),
+        (lambda x: atlas.LossSuite(sample_rate=16000), ValueError, "sample_rate must be 22050 Hz"),
+        (lambda x: atlas.judge(x.repeat(2, 1), x.repeat(2, 1)), ValueError, "must be mono"),
+        (lambda x: atlas.compute_atlas(["cello"]), ValueError, "sounds\\[i\\] must be one of"),
+        (lambda x: atlas.component_curve(torch.zeros_like(x), [10.0]), ValueError, "speech is silent"),
+        (lambda x: atlas.component_curve(x, []), TypeError, "snrs_db must be a non-empty sequence"),
+        (lambda x: atlas.component_curve(x, [float("inf")]), ValueError, "must be finite"),
+        (lambda x: atlas.compute_atlas(["speech"], max_severities=0), ValueError, "max_severities must be >= 1"),
+    ],
+)
 def test_bad_inputs_raise_clear_errors(speech, call, error, message):
     with pytest.raises(error, match=message):
         call(speech)
@@ -294,7 +311,7 @@ def test_load_results_errors(tmp_path):
 
 def test_explorer_follows_its_controls():
     results = atlas.load_results()
-    explorer = atlas.AtlasExplorer(results, sound="piano", distortion="low_pass", severity_index=4, seconds=0.5)
+    explorer = explorers.AtlasExplorer(results, sound="piano", distortion="low_pass", severity_index=4, seconds=0.5)
     assert repr(explorer) == "AtlasExplorer(sound='piano', distortion='low_pass', severity=4)"
     reference, distorted = explorer.pair()
     assert torch.allclose(distorted, atlas.low_pass(reference, 500.0, SR))
@@ -304,4 +321,4 @@ def test_explorer_follows_its_controls():
     assert torch.equal(distorted, -reference)
     assert explorer.output.outputs[0]["data"]["text/plain"] == "<AtlasExplorer figure>"
     with pytest.raises(ValueError, match="severity_index must be < 1"):
-        atlas.AtlasExplorer(results, distortion="polarity", severity_index=1)
+        explorers.AtlasExplorer(results, distortion="polarity", severity_index=1)

@@ -51,9 +51,17 @@ def test_quick_run_writes_the_documented_json(offline, tmp_path, capsys):
     assert result["machine"]["device"] == "cpu" and result["machine"]["torch_threads"] == 1
     assert "torch.profiler" in result["settings"]["memory_method"]
     keys = [entry["key"] for entry in result["comparisons"]]
-    assert keys == ["rvm", "hifigan_mel_2x2048", "perceptual_loss", "perceptual_filter", "component", "kl", "auraloss",
-                    "mrstft",
-                    "si_sdr"]
+    assert keys == [
+        "rvm",
+        "hifigan_mel_2x2048",
+        "perceptual_loss",
+        "perceptual_filter",
+        "component",
+        "kl",
+        "auraloss",
+        "mrstft",
+        "si_sdr",
+    ]
 
     for entry in result["comparisons"]:
         roles = [row["role"] for row in entry["rows"]]
@@ -63,7 +71,8 @@ def test_quick_run_writes_the_documented_json(offline, tmp_path, capsys):
                 continue
             assert len(row["times_ms"]) == 2 and row["min_ms"] <= row["median_ms"] <= row["max_ms"]
             assert row["time_ratio_vs_ours"] == pytest.approx(
-                row["median_ms"] / next(r for r in entry["rows"] if r["role"] == "ours")["median_ms"], rel=1e-2)
+                row["median_ms"] / next(r for r in entry["rows"] if r["role"] == "ours")["median_ms"], rel=1e-2
+            )
             assert isinstance(row["peak_memory_bytes"], int) and row["peak_memory_bytes"] > 0
             if row["role"] == "reference":
                 values = row["values"]
@@ -131,7 +140,7 @@ def test_check_values_flags_different_loss_gradient_and_nan():
 # --------------------------------------------------------------------------------------------------
 
 # audiocraft's algorithm (as tests/test_rvm.py renders it), as the source of a stand-in metrics/rvm.py
-STAND_IN = '''
+STAND_IN = """
 import torch
 import torchaudio
 from torch import nn
@@ -155,7 +164,7 @@ class RelativeVolumeMel(nn.Module):
         metrics = {f"rvm_{i}": chunk.mean() for i, chunk in enumerate(per_band.chunk(4))}
         metrics["rvm"] = per_band.mean() + OFFSET
         return metrics
-'''
+"""
 
 
 def _stand_in_sdist(cache: Path, offset: float) -> None:
@@ -179,8 +188,7 @@ def test_audiocraft_row_loads_the_cached_file_and_checks_values(tmp_path, offset
     module, info = references.load_audiocraft_rvm(cache, download=False)
     assert info["source"] == "cache" and Path(info["path"]).parent == cache
     assert "audiocraft" not in sys.modules  # only the one file, not the package
-    comparison = cases.rvm_comparison((2, 1, 2048), torch.device("cpu"), torch.float32, cache_dir=cache,
-                                      download=False)
+    comparison = cases.rvm_comparison((2, 1, 2048), torch.device("cpu"), torch.float32, cache_dir=cache, download=False)
     [result] = run([comparison], torch.device("cpu"), warmup=0, repeats=1, memory=False, log=lambda m: None)
     row = next(r for r in result["rows"] if r["role"] == "reference")
     assert row["available"] and "loaded from cache" in row["note"]
@@ -191,13 +199,19 @@ def test_audiocraft_row_loads_the_cached_file_and_checks_values(tmp_path, offset
 def test_audiocraft_unavailable_without_cache_or_download(tmp_path):
     with pytest.raises(references.ReferenceUnavailable, match="downloading is disabled"):
         references.load_audiocraft_rvm(tmp_path / "empty", download=False)
-    comparison = cases.rvm_comparison((1, 1, 1024), torch.device("cpu"), torch.float32, cache_dir=tmp_path / "empty",
-                                      download=False)
+    comparison = cases.rvm_comparison(
+        (1, 1, 1024), torch.device("cpu"), torch.float32, cache_dir=tmp_path / "empty", download=False
+    )
     [result] = run([comparison], torch.device("cpu"), warmup=0, repeats=1, memory=False, log=lambda m: None)
     assert [r["available"] for r in result["rows"]] == [True, False]
     assert result["target"]["met"] is None
-    table = format_table({"machine": harness.machine_info(torch.device("cpu")),
-                          "settings": {"repeats": 1, "warmup": 0}, "comparisons": [result]})
+    table = format_table(
+        {
+            "machine": harness.machine_info(torch.device("cpu")),
+            "settings": {"repeats": 1, "warmup": 0},
+            "comparisons": [result],
+        }
+    )
     assert "unavailable" in table and "not measured" in table
 
 
@@ -214,7 +228,9 @@ def test_a_broken_cached_file_is_reported_not_raised(tmp_path):
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sr, n_fft, n_mels, fmin, fmax", [(22050, 1024, 80, 0.0, 11025.0), (16000, 512, 40, 50.0, 7000.0)])
+@pytest.mark.parametrize(
+    "sr, n_fft, n_mels, fmin, fmax", [(22050, 1024, 80, 0.0, 11025.0), (16000, 512, 40, 50.0, 7000.0)]
+)
 def test_librosa_slaney_mel_equals_torchaudio_slaney_bank(sr, n_fft, n_mels, fmin, fmax):
     ours = references.librosa_slaney_mel(sr, n_fft, n_mels, fmin, fmax)
     expected = torchaudio.functional.melscale_fbanks(n_fft // 2 + 1, fmin, fmax, n_mels, sr, "slaney", "slaney").T
@@ -233,13 +249,15 @@ def test_upstream_hifigan_rendering_equals_the_numpy_mel():
 def test_formula_references_equal_torch_distributions_and_direct_sums():
     generator = torch.Generator().manual_seed(1)
     mu, logvar = torch.randn(4, 6, generator=generator).double(), torch.randn(4, 6, generator=generator).double()
-    expected = torch.distributions.kl_divergence(torch.distributions.Normal(mu, (0.5 * logvar).exp()),
-                                                 torch.distributions.Normal(0.0, 1.0)).mean()
+    expected = torch.distributions.kl_divergence(
+        torch.distributions.Normal(mu, (0.5 * logvar).exp()), torch.distributions.Normal(0.0, 1.0)
+    ).mean()
     torch.testing.assert_close(references.kl_formula(mu, logvar), expected)
     mask, target, residual = (torch.rand(2, 5, 3, generator=generator).double() for _ in range(3))
     loss = references.component_loss_formula(mask, target, residual, alpha=0.3, beta=0.0)
-    torch.testing.assert_close(loss, (0.7 * ((mask * target - target) ** 2).sum() + 0.3 * ((mask * residual) ** 2).sum())
-                               / 30)
+    torch.testing.assert_close(
+        loss, (0.7 * ((mask * target - target) ** 2).sum() + 0.3 * ((mask * residual) ** 2).sum()) / 30
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -321,11 +339,14 @@ def test_notebook_timer_records_a_failing_notebook_and_times_the_rest(tmp_path):
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_fft, hop, win, length, center", [
-    (1024, 256, 1024, 2100, False),  # HiFi-GAN's setting; hop divides n_fft (shifted sums), tail samples unused
-    (512, 128, 400, 1300, True),  # window shorter than n_fft, centred frames
-    (511, 100, 300, 1200, False),  # odd n_fft (no Nyquist bin), hop not dividing n_fft (fold)
-])
+@pytest.mark.parametrize(
+    "n_fft, hop, win, length, center",
+    [
+        (1024, 256, 1024, 2100, False),  # HiFi-GAN's setting; hop divides n_fft (shifted sums), tail samples unused
+        (512, 128, 400, 1300, True),  # window shorter than n_fft, centred frames
+        (511, 100, 300, 1200, False),  # odd n_fft (no Nyquist bin), hop not dividing n_fft (fold)
+    ],
+)
 def test_hifigan_mel_gradient_equals_central_differences(n_fft, hop, win, length, center):
     from audiolosses import hifigan
 
@@ -333,15 +354,16 @@ def test_hifigan_mel_gradient_equals_central_differences(n_fft, hop, win, length
     y = torch.randn(2, 1, length, generator=generator, dtype=torch.float64, requires_grad=True)
 
     def mel(x):
-        return hifigan.mel_spectrogram(x, n_fft=n_fft, hop_size=hop, win_size=win, num_mels=20, sampling_rate=16000,
-                                       center=center)
+        return hifigan.mel_spectrogram(
+            x, n_fft=n_fft, hop_length=hop, win_length=win, n_mels=20, sample_rate=16000, center=center
+        )
 
     out = mel(y)
     for seed in range(3):  # directional derivatives along random directions, weighted by random cotangents
         g = torch.Generator().manual_seed(10 + seed)
         v = torch.randn(out.shape, generator=g, dtype=torch.float64)
         u = torch.randn(y.shape, generator=g, dtype=torch.float64)
-        grad, = torch.autograd.grad((out * v).sum(), y, retain_graph=True)
+        (grad,) = torch.autograd.grad((out * v).sum(), y, retain_graph=True)
         eps = 1e-6
         with torch.no_grad():
             numeric = (((mel(y + eps * u) - mel(y - eps * u)) / (2 * eps)) * v).sum()
@@ -355,8 +377,11 @@ def test_hifigan_mel_second_derivatives_pass_gradgradcheck():
     for hop in (16, 24):  # shifted sums and fold
         y = (0.3 * torch.randn(1, 200, generator=generator, dtype=torch.float64)).requires_grad_()
         assert torch.autograd.gradgradcheck(
-            lambda x: hifigan.mel_spectrogram(x, n_fft=64, hop_size=hop, win_size=64, num_mels=8, sampling_rate=8000),
-            (y,))
+            lambda x, hop=hop: hifigan.mel_spectrogram(
+                x, n_fft=64, hop_length=hop, win_length=64, n_mels=8, sample_rate=8000
+            ),
+            (y,),
+        )
 
 
 def test_hifigan_mel_loss_gradient_equals_autograd_through_torch_stft():
@@ -365,8 +390,9 @@ def test_hifigan_mel_loss_gradient_equals_autograd_through_torch_stft():
     generator = torch.Generator().manual_seed(4)
     y = 0.1 * torch.randn(3, 1, 5000, generator=generator, dtype=torch.float64)
     y_hat = (y + 0.02 * torch.randn(3, 1, 5000, generator=generator, dtype=torch.float64)).requires_grad_()
-    ours, = torch.autograd.grad(hifigan.mel_loss(y, y_hat), y_hat)
+    (ours,) = torch.autograd.grad(hifigan.mel_loss(y_hat, y, sample_rate=22050), y_hat)
     y_hat_upstream = y_hat.detach().clone().requires_grad_()
-    expected, = torch.autograd.grad(references.upstream_hifigan_mel_loss(y.float(), y_hat_upstream.float()),
-                                    y_hat_upstream)
+    (expected,) = torch.autograd.grad(
+        references.upstream_hifigan_mel_loss(y.float(), y_hat_upstream.float()), y_hat_upstream
+    )
     torch.testing.assert_close(ours, expected, rtol=1e-3, atol=1e-9)

@@ -82,6 +82,11 @@ def test_first_code_cell_installs_the_package_on_colab_only(name):
     assert install_lines and all(line.startswith((" ", "\t")) for line in install_lines), (
         f"{name}: the pip install must sit inside the Colab guard"
     )
+    # matplotlib and ipywidgets are the `notebook` extra (pyproject.toml): every chapter draws figures
+    extras = re.search(r'"audiolosses\[([a-z,]+)\] @ git\+', source)
+    assert extras and "notebook" in extras.group(1).split(","), (
+        f"{name}: the Colab cell must install audiolosses[notebook] (or [notebook,...]) from {url}"
+    )
 
 
 @pytest.mark.parametrize("name", toc_notebooks())

@@ -53,12 +53,14 @@ def test_mel_filterbank_mistakes():
         exercises.check_mel_filterbank(lambda *args: correct_mel_bank(*args).T)
     with pytest.raises(ExerciseCheckError, match="area-normalised"):
         exercises.check_mel_filterbank(
-            lambda n, lo, hi, m, sr: spectral.mel_filter_bank(n, lo, hi, m, sr, norm="slaney"))
+            lambda n, lo, hi, m, sr: spectral.mel_filter_bank(n, lo, hi, m, sr, norm="slaney")
+        )
     with pytest.raises(ExerciseCheckError, match="clamped at 0"):
         exercises.check_mel_filterbank(lambda *args: correct_mel_bank(*args) - 0.1)
     with pytest.raises(ExerciseCheckError, match="Slaney|n_mels \\+ 2 points"):
         exercises.check_mel_filterbank(
-            lambda n, lo, hi, m, sr: spectral.mel_filter_bank(n, lo, hi, m, sr, mel_scale="slaney"))
+            lambda n, lo, hi, m, sr: spectral.mel_filter_bank(n, lo, hi, m, sr, mel_scale="slaney")
+        )
 
 
 def test_errors_inside_the_learners_function_are_reported():

@@ -10,7 +10,7 @@ from audiolosses.exercises import atlas as atlas_exercises
 
 
 def quantize(x, bits):
-    step = 2.0 / 2 ** bits
+    step = 2.0 / 2**bits
     return (torch.round(x / step) * step).clamp(-1.0, 1.0 - step)
 
 
@@ -33,7 +33,7 @@ def test_correct_answers_pass(capsys):
 
 def test_quantize_mistakes_are_named():
     with pytest.raises(ExerciseCheckError, match=r"2\^\(1 - bits\)"):
-        atlas_exercises.check_quantize(lambda x, b: (torch.round(x / 2.0 ** -b) * 2.0 ** -b).clamp(-1, 1 - 2.0 ** -b))
+        atlas_exercises.check_quantize(lambda x, b: (torch.round(x / 2.0**-b) * 2.0**-b).clamp(-1, 1 - 2.0**-b))
     with pytest.raises(ExerciseCheckError, match="nearest"):
         atlas_exercises.check_quantize(lambda x, b: torch.floor(x / 2.0 ** (1 - b)) * 2.0 ** (1 - b))
     with pytest.raises(ExerciseCheckError, match="limit the result"):

@@ -16,16 +16,21 @@ def two_component(mask, target, residual, alpha):
 
 def test_correct_answers_pass(capsys):
     assert component_exercises.check_two_component_loss(two_component)
-    assert component_exercises.check_two_component_loss(lambda m, s, r, a: component.component_loss(m, s, r, a, None))
+    assert component_exercises.check_two_component_loss(
+        lambda m, s, r, a: component.component_loss(m, s, r, alpha=a, beta=None)
+    )
     assert component_exercises.check_parametric_wiener_mask(
-        lambda s, r, a: (1 - a) * s**2 / ((1 - a) * s**2 + a * r**2))
+        lambda s, r, a: (1 - a) * s**2 / ((1 - a) * s**2 + a * r**2)
+    )
     assert component_exercises.check_parametric_wiener_mask(lambda s, r, a: component.parametric_wiener_mask(s, r, a))
     assert component_exercises.check_noise_quality(
-        lambda m, r, eps: component.loss_components(m, torch.ones_like(m), r, eps=eps)["noise_quality"])
+        lambda m, r, eps: component.loss_components(m, torch.ones_like(m), r, eps=eps)["noise_quality"]
+    )
 
     def plus_eps(mask, residual, eps):
         def unit(x):
             return x / (x.flatten(1).norm(dim=1).reshape(-1, *[1] * (x.dim() - 1)) + eps)
+
         return (unit(mask * residual) - unit(residual)).pow(2).flatten(1).sum(1)
 
     assert component_exercises.check_noise_quality(plus_eps)
@@ -41,10 +46,12 @@ def test_two_component_mistakes_are_named():
         component_exercises.check_two_component_loss(lambda m, s, r, a: two_component(m, s, r, 1 - a))
     with pytest.raises(ExerciseCheckError, match="target's magnitude is part of it"):
         component_exercises.check_two_component_loss(
-            lambda m, s, r, a: ((1 - a) * ((m - 1) ** 2).sum() + a * ((m * r) ** 2).sum()) / m.numel())
+            lambda m, s, r, a: ((1 - a) * ((m - 1) ** 2).sum() + a * ((m * r) ** 2).sum()) / m.numel()
+        )
     with pytest.raises(ExerciseCheckError, match="weighted by 1 - alpha"):
         component_exercises.check_two_component_loss(
-            lambda m, s, r, a: (((m * s - s) ** 2).sum() + a * ((m * r) ** 2).sum()) / m.numel())
+            lambda m, s, r, a: (((m * s - s) ** 2).sum() + a * ((m * r) ** 2).sum()) / m.numel()
+        )
 
 
 def test_wiener_mistakes_are_named():
@@ -64,6 +71,7 @@ def test_noise_quality_mistakes_are_named():
     def no_eps(mask, residual, eps):
         def unit(x):
             return x / x.flatten(1).norm(dim=1).reshape(-1, *[1] * (x.dim() - 1))
+
         return (unit(mask * residual) - unit(residual)).pow(2).flatten(1).sum(1)
 
     with pytest.raises(ExerciseCheckError, match="its own norm"):

@@ -64,7 +64,8 @@ def test_kl_two_gaussians_mistakes_are_named():
         kl_exercises.check_kl_two_gaussians(lambda mq, sq, mp, sp: kl_two_gaussians(mp, sp, mq, sq))
     with pytest.raises(ExerciseCheckError, match="standard-normal formula"):
         kl_exercises.check_kl_two_gaussians(
-            lambda mq, sq, mp, sp: 0.5 * ((mq - mp) ** 2 + sq**2 - torch.log(sq**2) - 1))
+            lambda mq, sq, mp, sp: 0.5 * ((mq - mp) ** 2 + sq**2 - torch.log(sq**2) - 1)
+        )
 
 
 @pytest.mark.parametrize(

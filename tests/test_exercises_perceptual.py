@@ -14,11 +14,14 @@ def test_erb_accepts_right_answers():
     assert checks.check_erb(lambda f: 24.7 * (4.37 * f / 1000 + 1))
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda f: 0.108 * f, "constant"),
-    (lambda f: f / 2 + 24.7, "half the band"),
-    (lambda f: 24.7 * (4.37 * f + 1), "kHz"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda f: 0.108 * f, "constant"),
+        (lambda f: f / 2 + 24.7, "half the band"),
+        (lambda f: 24.7 * (4.37 * f + 1), "kHz"),
+    ],
+)
 def test_erb_rejects_wrong_answers(wrong, hint):
     with pytest.raises(ExerciseCheckError, match=hint):
         checks.check_erb(wrong)
@@ -33,10 +36,13 @@ def test_bark_centres_accepts_a_right_answer():
     assert checks.check_bark_centres(_bark_centres)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda n, lo, hi: torch.linspace(lo, hi, n, dtype=torch.float64), "evenly spaced in Hz"),
-    (lambda n, lo, hi: _bark_centres(n + 1, lo, hi)[:-1], "include both ends"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda n, lo, hi: torch.linspace(lo, hi, n, dtype=torch.float64), "evenly spaced in Hz"),
+        (lambda n, lo, hi: _bark_centres(n + 1, lo, hi)[:-1], "include both ends"),
+    ],
+)
 def test_bark_centres_rejects_wrong_answers(wrong, hint):
     with pytest.raises(ExerciseCheckError, match=hint):
         checks.check_bark_centres(wrong)
@@ -46,12 +52,15 @@ def test_rectified_log_accepts_a_right_answer():
     assert checks.check_rectified_log(lambda x, k: torch.log(1 + k * torch.relu(x)))
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda x, k: torch.log1p(k * x.abs()), "full-wave"),
-    (lambda x, k: torch.log10(1 + k * torch.relu(x)), "natural log"),
-    (lambda x, k: torch.log1p(torch.relu(x)), "multiply by the log factor"),
-    (lambda x, k: k * torch.log1p(torch.relu(x)), "inside the log"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda x, k: torch.log1p(k * x.abs()), "full-wave"),
+        (lambda x, k: torch.log10(1 + k * torch.relu(x)), "natural log"),
+        (lambda x, k: torch.log1p(torch.relu(x)), "multiply by the log factor"),
+        (lambda x, k: k * torch.log1p(torch.relu(x)), "inside the log"),
+    ],
+)
 def test_rectified_log_rejects_wrong_answers(wrong, hint):
     with pytest.raises(ExerciseCheckError, match=hint):
         checks.check_rectified_log(wrong)
@@ -65,11 +74,14 @@ def test_negative_cosine_accepts_a_right_answer():
     assert checks.check_negative_cosine(_negative_cosine)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda a, b: -_negative_cosine(a, b), "NEGATIVE"),
-    (lambda a, b: 1 + _negative_cosine(a, b), "cosine distance"),
-    (lambda a, b: _negative_cosine(a, b).mean(), "shape"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda a, b: -_negative_cosine(a, b), "NEGATIVE"),
+        (lambda a, b: 1 + _negative_cosine(a, b), "cosine distance"),
+        (lambda a, b: _negative_cosine(a, b).mean(), "shape"),
+    ],
+)
 def test_negative_cosine_rejects_wrong_answers(wrong, hint):
     with pytest.raises(ExerciseCheckError, match=hint):
         checks.check_negative_cosine(wrong)

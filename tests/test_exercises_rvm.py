@@ -12,7 +12,7 @@ def aggregate_bands(relative_db, num_bands):
     n_mels = relative_db.shape[-2]
     per_band = relative_db.transpose(-1, -2).reshape(-1, n_mels).mean(dim=0)
     size = -(-n_mels // num_bands)
-    return torch.stack([per_band[start:start + size].mean() for start in range(0, n_mels, size)])
+    return torch.stack([per_band[start : start + size].mean() for start in range(0, n_mels, size)])
 
 
 def predicted_gain_rvm(gains):
@@ -22,7 +22,9 @@ def predicted_gain_rvm(gains):
 def test_correct_answers_pass(capsys):
     assert rvm_exercises.check_aggregate_bands(aggregate_bands)
     assert rvm_exercises.check_predicted_gain_rvm(predicted_gain_rvm)
-    assert rvm_exercises.check_per_item_rvm(lambda est, ref: rvm.relative_volume_mel(est, ref, per_item=True)["rvm"])
+    assert rvm_exercises.check_per_item_rvm(
+        lambda est, ref: rvm.relative_volume_mel(est, ref, per_item=True, sample_rate=24000)["rvm"]
+    )
     out = capsys.readouterr().out
     assert "check_aggregate_bands: all 4 cases passed" in out
     assert "check_per_item_rvm: all 2 cases passed" in out
@@ -31,12 +33,20 @@ def test_correct_answers_pass(capsys):
 def test_aggregation_mistakes_are_named():
     with pytest.raises(ExerciseCheckError, match="tensor_split"):
         rvm_exercises.check_aggregate_bands(
-            lambda x, k: torch.stack([c.mean() for c in x.movedim(-2, 0).reshape(x.shape[-2], -1).mean(1).tensor_split(k)])
-            if x.shape[-2] == 10 else aggregate_bands(x, k))
+            lambda x, k: (
+                torch.stack([c.mean() for c in x.movedim(-2, 0).reshape(x.shape[-2], -1).mean(1).tensor_split(k)])
+                if x.shape[-2] == 10
+                else aggregate_bands(x, k)
+            )
+        )
     with pytest.raises(ExerciseCheckError, match="mel axis is the second to last"):
         rvm_exercises.check_aggregate_bands(
-            lambda x, k: torch.stack([c.mean() for c in x.reshape(-1, x.shape[-1]).mean(0).chunk(k)])
-            if x.dim() == 4 else aggregate_bands(x, k))
+            lambda x, k: (
+                torch.stack([c.mean() for c in x.reshape(-1, x.shape[-1]).mean(0).chunk(k)])
+                if x.dim() == 4
+                else aggregate_bands(x, k)
+            )
+        )
     with pytest.raises(ExerciseCheckError, match="first bin of each band"):
         rvm_exercises.check_aggregate_bands(lambda x, k: x.mean(-1).reshape(-1)[:: x.shape[-2] // k])
 
@@ -45,7 +55,9 @@ def test_gain_prediction_mistakes_are_named():
     with pytest.raises(ExerciseCheckError, match="clamps every bin"):
         rvm_exercises.check_predicted_gain_rvm(lambda g: 20 * torch.log10((1 - g).abs().clamp_min(1e-12)))
     with pytest.raises(ExerciseCheckError, match="20·log10, not 10·log10"):
-        rvm_exercises.check_predicted_gain_rvm(lambda g: (10 * torch.log10((1 - g).abs().clamp_min(1e-12))).clamp(-25, 25))
+        rvm_exercises.check_predicted_gain_rvm(
+            lambda g: (10 * torch.log10((1 - g).abs().clamp_min(1e-12))).clamp(-25, 25)
+        )
     with pytest.raises(ExerciseCheckError, match=r"\|1 − g\|"):
         rvm_exercises.check_predicted_gain_rvm(lambda g: (20 * torch.log10(g.abs().clamp_min(1e-12))).clamp(-25, 25))
 
@@ -53,12 +65,17 @@ def test_gain_prediction_mistakes_are_named():
 def test_per_item_mistakes_are_named():
     with pytest.raises(ExerciseCheckError, match="batch-wide score"):
         rvm_exercises.check_per_item_rvm(
-            lambda est, ref: rvm.relative_volume_mel(est, ref)["rvm"].expand(est.shape[0]))
+            lambda est, ref: rvm.relative_volume_mel(est, ref, sample_rate=24000)["rvm"].expand(est.shape[0])
+        )
 
     def batch_gain_per_item_scores(est, ref):
         gain = ref.pow(2).mean().sqrt()
-        return torch.stack([rvm.relative_volume_mel(e[None] / gain, r[None] / gain, max_initial_gain=0.0)["rvm"]
-                            for e, r in zip(est, ref)])
+        return torch.stack(
+            [
+                rvm.relative_volume_mel(e[None] / gain, r[None] / gain, max_initial_gain=0.0, sample_rate=24000)["rvm"]
+                for e, r in zip(est, ref)
+            ]
+        )
 
     with pytest.raises(ExerciseCheckError, match="own RMS"):
         rvm_exercises.check_per_item_rvm(batch_gain_per_item_scores)

@@ -22,19 +22,22 @@ def dot(a, b):
 def test_optimal_scale_accepts_correct_answers(capsys):
     assert sdr_exercises.check_optimal_scale(lambda x, s: dot(x, s) / dot(s, s))
     assert sdr_exercises.check_optimal_scale(
-        lambda x, s: torch.linalg.lstsq(s.unsqueeze(-1), x.unsqueeze(-1)).solution[..., 0, 0])
-    assert sdr_exercises.check_optimal_scale(
-        lambda x, s: sdr.project_onto_target(x, s, zero_mean=False)["scale"])
+        lambda x, s: torch.linalg.lstsq(s.unsqueeze(-1), x.unsqueeze(-1)).solution[..., 0, 0]
+    )
+    assert sdr_exercises.check_optimal_scale(lambda x, s: sdr.project_onto_target(x, s, zero_mean=False)["scale"])
     assert "check_optimal_scale: all 4 cases passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (lambda x, s: dot(x, s) / dot(x, x), "divided by ‖ŝ‖²"),
-    (lambda x, s: dot(x, s) / (dot(x, x) * dot(s, s)).sqrt(), "that is the cosine"),
-    (lambda x, s: dot(x, s) / dot(s, s).sqrt(), "squared norm"),
-    (lambda x, s: dot(x, s).sum() / dot(s, s).sum(), r"expected shape \(3,\)"),
-    (lambda x, s: dot(x, s) / dot(s, s) + 0.01, "expected"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (lambda x, s: dot(x, s) / dot(x, x), "divided by ‖ŝ‖²"),
+        (lambda x, s: dot(x, s) / (dot(x, x) * dot(s, s)).sqrt(), "that is the cosine"),
+        (lambda x, s: dot(x, s) / dot(s, s).sqrt(), "squared norm"),
+        (lambda x, s: dot(x, s).sum() / dot(s, s).sum(), r"expected shape \(3,\)"),
+        (lambda x, s: dot(x, s) / dot(s, s) + 0.01, "expected"),
+    ],
+)
 def test_optimal_scale_rejects_mistakes(wrong, match):
     with pytest.raises(ExerciseCheckError, match=match):
         sdr_exercises.check_optimal_scale(wrong)
@@ -62,15 +65,18 @@ def test_sd_sdr_loud_limit_reference_agrees_with_the_package():
     assert torch.allclose(measured, 10 * torch.log10(cosine**2), atol=1e-4)
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (lambda c: 10 * torch.log10(c**2 / (1 - c**2)), "that is SI-SDR"),
-    (lambda c: 10 * torch.log10(c.abs()), "energies: ‖α·s‖²"),
-    (lambda c: 20 * torch.log10(c**2), r"10·log10\(ρ²\), not 20"),
-    (lambda c: 10 * torch.log10(1 - c**2), "all of the estimate"),
-    (lambda c: torch.zeros_like(c), "does not reach 0 dB"),
-    (lambda c: 20 * torch.log10(c), "NaN for a negative cosine"),
-    (lambda c: 10 * torch.log10(c**2) + 0.01, "expected"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (lambda c: 10 * torch.log10(c**2 / (1 - c**2)), "that is SI-SDR"),
+        (lambda c: 10 * torch.log10(c.abs()), "energies: ‖α·s‖²"),
+        (lambda c: 20 * torch.log10(c**2), r"10·log10\(ρ²\), not 20"),
+        (lambda c: 10 * torch.log10(1 - c**2), "all of the estimate"),
+        (lambda c: torch.zeros_like(c), "does not reach 0 dB"),
+        (lambda c: 20 * torch.log10(c), "NaN for a negative cosine"),
+        (lambda c: 10 * torch.log10(c**2) + 0.01, "expected"),
+    ],
+)
 def test_sd_sdr_loud_limit_rejects_mistakes(wrong, match):
     with pytest.raises(ExerciseCheckError, match=match):
         sdr_exercises.check_sd_sdr_loud_limit(wrong)
@@ -87,13 +93,16 @@ def test_si_sdr_from_cosine_accepts_correct_answers():
     assert sdr_exercises.check_si_sdr_from_cosine(lambda rho: 20 * torch.log10(rho.abs() / (1 - rho**2).sqrt()))
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (lambda rho: 10 * torch.log10(rho.abs() / (1 - rho.abs())), "square the cosine"),
-    (lambda rho: 20 * torch.log10(rho**2 / (1 - rho**2)), "use 10·log10"),
-    (lambda rho: 10 * torch.log10(rho**2), "distortion's energy"),
-    (lambda rho: torch.log(rho**2 / (1 - rho**2)), "log10, times 10"),
-    (lambda rho: 10 * torch.log10(rho / (1 - rho)), "square the cosine"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (lambda rho: 10 * torch.log10(rho.abs() / (1 - rho.abs())), "square the cosine"),
+        (lambda rho: 20 * torch.log10(rho**2 / (1 - rho**2)), "use 10·log10"),
+        (lambda rho: 10 * torch.log10(rho**2), "distortion's energy"),
+        (lambda rho: torch.log(rho**2 / (1 - rho**2)), "log10, times 10"),
+        (lambda rho: 10 * torch.log10(rho / (1 - rho)), "square the cosine"),
+    ],
+)
 def test_si_sdr_from_cosine_rejects_mistakes(wrong, match):
     with pytest.raises(ExerciseCheckError, match=match):
         sdr_exercises.check_si_sdr_from_cosine(wrong)
@@ -130,12 +139,15 @@ def no_mean(estimate, target):
     return 10 * torch.log10(alpha**2 * dot(target, target) / dot(residual, residual))
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (no_mean, "remove each signal's mean"),
-    (lambda x, s: sdr.snr(x, s, zero_mean=True, eps=0.0), "that is the SNR"),
-    (lambda x, s: 2 * my_si_sdr(x, s), "not 20·log10"),
-    (lambda x, s: my_si_sdr(x, s) * math.log(10) / 10, "log10, times 10"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (no_mean, "remove each signal's mean"),
+        (lambda x, s: sdr.snr(x, s, zero_mean=True, eps=0.0), "that is the SNR"),
+        (lambda x, s: 2 * my_si_sdr(x, s), "not 20·log10"),
+        (lambda x, s: my_si_sdr(x, s) * math.log(10) / 10, "log10, times 10"),
+    ],
+)
 def test_si_sdr_rejects_mistakes(wrong, match):
     with pytest.raises(ExerciseCheckError, match=match):
         sdr_exercises.check_si_sdr(wrong)
@@ -154,7 +166,8 @@ def predicted(frequency, delay, sample_rate):
 def test_delayed_tone_accepts_floats_and_tensors():
     assert sdr_exercises.check_delayed_tone_si_sdr(predicted)
     assert sdr_exercises.check_delayed_tone_si_sdr(
-        lambda f, d, sr: -20 * torch.log10(torch.tan(torch.tensor(2 * math.pi * f * d / sr)).abs()))
+        lambda f, d, sr: -20 * torch.log10(torch.tan(torch.tensor(2 * math.pi * f * d / sr)).abs())
+    )
 
 
 def test_the_prediction_is_what_the_package_measures():
@@ -164,12 +177,15 @@ def test_the_prediction_is_what_the_package_measures():
         assert measured == pytest.approx(predicted(frequency, delay, sample_rate), abs=1e-6)
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (lambda f, d, sr: 10 * math.log10(math.cos(2 * math.pi * f * d / sr) ** 2), "divide it by the distortion"),
-    (lambda f, d, sr: 2 * predicted(f, d, sr), "not 20·log10"),
-    (lambda f, d, sr: 10 * math.log10(1 / math.tan(2 * math.pi * f * d / sr + 0.3) ** 2), "expected"),
-    (lambda f, d, sr: "high", "expected a number"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (lambda f, d, sr: 10 * math.log10(math.cos(2 * math.pi * f * d / sr) ** 2), "divide it by the distortion"),
+        (lambda f, d, sr: 2 * predicted(f, d, sr), "not 20·log10"),
+        (lambda f, d, sr: 10 * math.log10(1 / math.tan(2 * math.pi * f * d / sr + 0.3) ** 2), "expected"),
+        (lambda f, d, sr: "high", "expected a number"),
+    ],
+)
 def test_delayed_tone_rejects_mistakes(wrong, match):
     with pytest.raises(ExerciseCheckError, match=match):
         sdr_exercises.check_delayed_tone_si_sdr(wrong)
@@ -192,8 +208,9 @@ def test_permutation_invariant_accepts_correct_answers():
     def with_itertools(estimate, target):
         import itertools
 
-        losses = [-my_si_sdr(estimate[:, list(order)], target).mean(dim=1)
-                  for order in itertools.permutations(range(2))]
+        losses = [
+            -my_si_sdr(estimate[:, list(order)], target).mean(dim=1) for order in itertools.permutations(range(2))
+        ]
         return torch.stack(losses).min(dim=0).values
 
     assert sdr_exercises.check_permutation_invariant_si_sdr_loss(with_itertools)
@@ -208,7 +225,8 @@ def test_permutation_invariant_rejects_mistakes():
         sdr_exercises.check_permutation_invariant_si_sdr_loss(auralflow_style)
     with pytest.raises(ExerciseCheckError, match="smaller loss"):
         sdr_exercises.check_permutation_invariant_si_sdr_loss(
-            lambda x, s: torch.maximum(-my_si_sdr(x, s).mean(1), -my_si_sdr(x[:, [1, 0]], s).mean(1)))
+            lambda x, s: torch.maximum(-my_si_sdr(x, s).mean(1), -my_si_sdr(x[:, [1, 0]], s).mean(1))
+        )
 
     def batch_level(estimate, target):
         a, b = -my_si_sdr(estimate, target).mean(1), -my_si_sdr(estimate[:, [1, 0]], target).mean(1)

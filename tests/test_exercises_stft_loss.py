@@ -22,7 +22,7 @@ def gain_terms(gains):
 
 
 def batch_spectral_convergence(item_sc, target_energy):
-    return ((item_sc ** 2 * target_energy).sum() / target_energy.sum()).sqrt()
+    return ((item_sc**2 * target_energy).sum() / target_energy.sum()).sqrt()
 
 
 def test_correct_answers_pass(capsys):
@@ -30,8 +30,9 @@ def test_correct_answers_pass(capsys):
     assert stft_exercises.check_spectral_convergence(spectral_convergence_by_reshaping)
     assert stft_exercises.check_gain_terms(gain_terms)
     # |ln g| written as a difference of logs of magnitudes is the same answer
-    assert stft_exercises.check_gain_terms(lambda g: torch.stack([(g - 1).abs(), (torch.log(g * 3) - torch.log(
-        torch.full_like(g, 3.0))).abs()], dim=1))
+    assert stft_exercises.check_gain_terms(
+        lambda g: torch.stack([(g - 1).abs(), (torch.log(g * 3) - torch.log(torch.full_like(g, 3.0))).abs()], dim=1)
+    )
     assert stft_exercises.check_batch_spectral_convergence(batch_spectral_convergence)
     assert stft_exercises.check_phase_blind_prediction(lambda y: -y)
     out = capsys.readouterr().out
@@ -43,14 +44,14 @@ def test_correct_answers_pass(capsys):
 def test_spectral_convergence_mistakes_are_named():
     with pytest.raises(ExerciseCheckError, match="batch-wide ratio"):
         stft_exercises.check_spectral_convergence(
-            lambda x, y: (torch.linalg.vector_norm(y - x) / torch.linalg.vector_norm(y)).expand(x.shape[0]))
+            lambda x, y: (torch.linalg.vector_norm(y - x) / torch.linalg.vector_norm(y)).expand(x.shape[0])
+        )
     with pytest.raises(ExerciseCheckError, match="squared ratio"):
         stft_exercises.check_spectral_convergence(lambda x, y: spectral_convergence(x, y) ** 2)
     with pytest.raises(ExerciseCheckError, match="target"):
         stft_exercises.check_spectral_convergence(lambda x, y: spectral_convergence(y, x))
     with pytest.raises(ExerciseCheckError, match="L1 ratio"):
-        stft_exercises.check_spectral_convergence(
-            lambda x, y: (y - x).abs().flatten(1).sum(1) / y.flatten(1).sum(1))
+        stft_exercises.check_spectral_convergence(lambda x, y: (y - x).abs().flatten(1).sum(1) / y.flatten(1).sum(1))
     with pytest.raises(ExerciseCheckError, match="expected shape"):
         stft_exercises.check_spectral_convergence(lambda x, y: spectral_convergence(x, y).mean())
 
@@ -73,7 +74,8 @@ def test_batch_ratio_mistakes_are_named():
         stft_exercises.check_batch_spectral_convergence(lambda sc, energy: (sc * energy).sum() / energy.sum())
     with pytest.raises(ExerciseCheckError, match="norms do not add"):
         stft_exercises.check_batch_spectral_convergence(
-            lambda sc, energy: (sc * energy.sqrt()).sum() / energy.sqrt().sum())
+            lambda sc, energy: (sc * energy.sqrt()).sum() / energy.sqrt().sum()
+        )
 
 
 def test_phase_blind_mistakes_are_explained():
@@ -86,6 +88,8 @@ def test_phase_blind_mistakes_are_explained():
     with pytest.raises(ExerciseCheckError, match="expected a tensor of shape"):
         stft_exercises.check_phase_blind_prediction(lambda y: -y[0])
     with pytest.raises(ExerciseCheckError, match="NotImplementedError"):
+
         def unfinished(y):
             raise NotImplementedError
+
         stft_exercises.check_phase_blind_prediction(unfinished)

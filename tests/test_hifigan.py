@@ -113,9 +113,9 @@ def _reference_log_mel(y, n_fft=1024, num_mels=80, sr=22050, hop=256, win=1024, 
     index = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]
     window = np.zeros(n_fft)
     start = (n_fft - win) // 2
-    window[start:start + win] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
+    window[start : start + win] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / win)
     spectrum = np.fft.rfft(padded[..., index] * window, axis=-1)  # [..., frames, freqs]
-    magnitude = np.sqrt(spectrum.real ** 2 + spectrum.imag ** 2 + 1e-9)
+    magnitude = np.sqrt(spectrum.real**2 + spectrum.imag**2 + 1e-9)
     bank = torchaudio.functional.melscale_fbanks(n_fft // 2 + 1, fmin, fmax, num_mels, sr, "slaney", "slaney")
     mel = magnitude @ bank.double().numpy()  # [..., frames, mels]
     return np.log(np.maximum(mel, 1e-5)).swapaxes(-1, -2)
@@ -125,7 +125,7 @@ def _reference_log_mel(y, n_fft=1024, num_mels=80, sr=22050, hop=256, win=1024, 
 def test_mel_spectrogram_matches_numpy_stft_and_torchaudio_bank(fmax):
     generator = torch.Generator().manual_seed(0)
     y = 0.3 * torch.randn(3, 8192, generator=generator, dtype=torch.float64)
-    ours = hifigan.mel_spectrogram(y, fmax=fmax)
+    ours = hifigan.mel_spectrogram(y, f_max=fmax, sample_rate=22050)
     expected = _reference_log_mel(y.numpy(), fmax=fmax)
     assert ours.shape == (3, 80, 32)  # exactly T / hop frames
     np.testing.assert_allclose(ours.numpy(), expected, atol=2e-5)
@@ -134,8 +134,9 @@ def test_mel_spectrogram_matches_numpy_stft_and_torchaudio_bank(fmax):
 def test_mel_spectrogram_other_settings_and_float32():
     generator = torch.Generator().manual_seed(1)
     y = 0.1 * torch.randn(2, 1, 4000, generator=generator)
-    ours = hifigan.mel_spectrogram(y, n_fft=512, num_mels=40, sampling_rate=16000, hop_size=128, win_size=400,
-                                   fmin=50.0, fmax=7000.0)
+    ours = hifigan.mel_spectrogram(
+        y, n_fft=512, n_mels=40, sample_rate=16000, hop_length=128, win_length=400, f_min=50.0, f_max=7000.0
+    )
     expected = _reference_log_mel(y.double().numpy(), 512, 40, 16000, 128, 400, 50.0, 7000.0)
     assert ours.dtype == torch.float32 and ours.shape == (2, 1, 40, 4000 // 128)
     np.testing.assert_allclose(ours.numpy(), expected, atol=2e-3)
@@ -143,21 +144,21 @@ def test_mel_spectrogram_other_settings_and_float32():
 
 @pytest.mark.parametrize("length", [1024, 8192, 22050, 5000])
 def test_mel_frame_count_is_length_over_hop(length):
-    assert hifigan.mel_spectrogram(torch.zeros(length)).shape == (80, length // 256)
+    assert hifigan.mel_spectrogram(torch.zeros(length), sample_rate=22050).shape == (80, length // 256)
 
 
 def test_mel_of_silence_is_the_log_floor():
-    mel = hifigan.mel_spectrogram(torch.zeros(1, 2048, dtype=torch.float64))
+    mel = hifigan.mel_spectrogram(torch.zeros(1, 2048, dtype=torch.float64), sample_rate=22050)
     # the 1e-9 inside the square root leaves sqrt(1e-9) per bin, far below the 1e-5 clamp
     torch.testing.assert_close(mel, torch.full_like(mel, np.log(1e-5)))
 
 
 def test_mel_spectrogram_reuses_the_cached_bank():
-    hifigan._slaney_mel_bank.cache_clear()
+    hifigan.mel._slaney_mel_bank.cache_clear()
     y = torch.randn(1, 4096)
     for _ in range(3):
-        hifigan.mel_spectrogram(y)
-    info = hifigan._slaney_mel_bank.cache_info()
+        hifigan.mel_spectrogram(y, sample_rate=22050)
+    info = hifigan.mel._slaney_mel_bank.cache_info()
     assert info.misses == 1 and info.hits == 2
 
 
@@ -166,20 +167,26 @@ def test_mel_loss_is_l1_of_log_mels_and_module_agrees():
     y = 0.3 * torch.randn(2, 1, 4096, generator=generator, dtype=torch.float64)
     y_hat = y + 0.05 * torch.randn(2, 1, 4096, generator=generator, dtype=torch.float64)
     expected = np.abs(_reference_log_mel(y.numpy()) - _reference_log_mel(y_hat.numpy()))
-    assert hifigan.mel_loss(y, y_hat).item() == pytest.approx(expected.mean(), abs=1e-5)
-    assert hifigan.mel_loss(y, y_hat, reduction="sum").item() == pytest.approx(expected.sum(), rel=1e-4)
-    assert hifigan.mel_loss(y, y_hat, reduction="none").shape == (2, 1, 80, 16)
-    assert hifigan.MelLoss()(y, y_hat).item() == pytest.approx(expected.mean(), abs=1e-5)
-    assert hifigan.mel_loss(y, y).item() == 0.0
+    assert hifigan.mel_loss(y, y_hat, sample_rate=22050).item() == pytest.approx(expected.mean(), abs=1e-5)
+    per_item = expected.reshape(2, -1).mean(axis=1)
+    assert hifigan.mel_loss(y, y_hat, reduction="sum", sample_rate=22050).item() == pytest.approx(
+        per_item.sum(), rel=1e-4
+    )
+    none = hifigan.mel_loss(y, y_hat, reduction="none", sample_rate=22050)
+    assert none.shape == (2,)
+    np.testing.assert_allclose(none.numpy(), per_item, rtol=1e-4)
+    assert hifigan.MelLoss.hifigan_v1()(y, y_hat).item() == pytest.approx(expected.mean(), abs=1e-5)
+    assert hifigan.MelLoss(sample_rate=22050)(y, y_hat).item() == pytest.approx(expected.mean(), abs=1e-5)
+    assert hifigan.mel_loss(y, y, sample_rate=22050).item() == 0.0
 
 
 def test_mel_loss_gradient_is_finite_even_on_silence():
     y = torch.zeros(1, 1, 2048)
     y_hat = torch.zeros(1, 1, 2048, requires_grad=True)
-    hifigan.mel_loss(y, y_hat).backward()
+    hifigan.mel_loss(y, y_hat, sample_rate=22050).backward()
     assert torch.isfinite(y_hat.grad).all()
     y_hat2 = (0.1 * torch.randn(1, 1, 2048)).requires_grad_()
-    hifigan.mel_loss(0.1 * torch.randn(1, 1, 2048), y_hat2).backward()
+    hifigan.mel_loss(0.1 * torch.randn(1, 1, 2048), y_hat2, sample_rate=22050).backward()
     assert torch.isfinite(y_hat2.grad).all() and y_hat2.grad.abs().sum() > 0
 
 
@@ -199,13 +206,18 @@ def test_generator_objective_equals_the_original_sum():
     # the original: loss_gen_s + loss_gen_f + loss_fm_s + loss_fm_f + 45 * loss_mel, with the 2 inside fm
     adv = sum(((1 - g) ** 2).mean() for g in yf_g + ys_g)
     fm = 2 * sum((a - b).abs().mean() for da, db in zip(f_r + s_r, f_g + s_g) for a, b in zip(da, db))
-    mel = (hifigan.mel_spectrogram(y) - hifigan.mel_spectrogram(y_hat)).abs().mean()
-    total, parts = hifigan.generator_objective(y, y_hat, [(yf_r, yf_g, f_r, f_g), (ys_r, ys_g, s_r, s_g)])
+    mel = (
+        (hifigan.mel_spectrogram(y, sample_rate=22050) - hifigan.mel_spectrogram(y_hat, sample_rate=22050)).abs().mean()
+    )
+    total, parts = hifigan.generator_objective(
+        y, y_hat, [(yf_r, yf_g, f_r, f_g), (ys_r, ys_g, s_r, s_g)], sample_rate=22050
+    )
     assert total.item() == pytest.approx((adv + fm + 45 * mel).item(), rel=1e-5)
     assert parts["adversarial"].item() == pytest.approx(adv.item(), rel=1e-5)
     assert parts["feature_matching"].item() == pytest.approx(fm.item() / 2, rel=1e-5)
-    module_total, _ = hifigan.GeneratorObjective(lambda_fm=1.0, lambda_mel=0.0)(
-        y, y_hat, [(yf_r, yf_g, f_r, f_g), (ys_r, ys_g, s_r, s_g)])
+    module_total, _ = hifigan.GeneratorObjective(lambda_fm=1.0, lambda_mel=0.0, sample_rate=22050)(
+        y, y_hat, [(yf_r, yf_g, f_r, f_g), (ys_r, ys_g, s_r, s_g)]
+    )
     assert module_total.item() == pytest.approx((adv + fm / 2).item(), rel=1e-5)
     total.backward()
     assert torch.isfinite(y_hat.grad).all() and y_hat.grad.abs().sum() > 0
@@ -239,13 +251,24 @@ def test_discriminator_output_and_feature_map_counts(width):
 def test_full_width_layer_shapes_match_the_paper():
     disc_p = hifigan.DiscriminatorP(2)
     assert [tuple(c.weight.shape) for c in disc_p.convs] == [
-        (32, 1, 5, 1), (128, 32, 5, 1), (512, 128, 5, 1), (1024, 512, 5, 1), (1024, 1024, 5, 1)]
+        (32, 1, 5, 1),
+        (128, 32, 5, 1),
+        (512, 128, 5, 1),
+        (1024, 512, 5, 1),
+        (1024, 1024, 5, 1),
+    ]
     assert [c.stride for c in disc_p.convs] == [(3, 1)] * 4 + [(1, 1)]
     assert tuple(disc_p.conv_post.weight.shape) == (1, 1024, 3, 1)
     disc_s = hifigan.DiscriminatorS()
     assert [(c.in_channels, c.out_channels, c.kernel_size[0], c.stride[0], c.groups) for c in disc_s.convs] == [
-        (1, 128, 15, 1, 1), (128, 128, 41, 2, 4), (128, 256, 41, 2, 16), (256, 512, 41, 4, 16),
-        (512, 1024, 41, 4, 16), (1024, 1024, 41, 1, 16), (1024, 1024, 5, 1, 1)]
+        (1, 128, 15, 1, 1),
+        (128, 128, 41, 2, 4),
+        (128, 256, 41, 2, 16),
+        (256, 512, 41, 4, 16),
+        (512, 1024, 41, 4, 16),
+        (1024, 1024, 41, 1, 16),
+        (1024, 1024, 5, 1, 1),
+    ]
     mpd_params = sum(p.numel() for p in hifigan.MultiPeriodDiscriminator().parameters())
     msd_params = sum(p.numel() for p in hifigan.MultiScaleDiscriminator().parameters())
     assert round(mpd_params / 1e6, 1) == 41.1 and round(msd_params / 1e6, 1) == 29.6
@@ -317,22 +340,24 @@ def test_mismatched_feature_maps_raise():
 
 
 def test_bad_audio_raises():
-    with pytest.raises(ValueError, match="y must be 1-D or 2-D or 3-D"):
-        hifigan.mel_spectrogram(torch.zeros(1, 1, 1, 4096))
-    with pytest.raises(ValueError, match="y is too short"):
-        hifigan.mel_spectrogram(torch.zeros(1, 1000))
-    with pytest.raises(TypeError, match="y must be a floating-point"):
-        hifigan.mel_spectrogram(torch.zeros(1, 4096, dtype=torch.int16))
-    with pytest.raises(ValueError, match="win_size"):
-        hifigan.mel_spectrogram(torch.zeros(1, 4096), win_size=2048)
-    with pytest.raises(ValueError, match="fmax"):
-        hifigan.mel_spectrogram(torch.zeros(1, 4096), fmax=20000.0)
-    with pytest.raises(ValueError, match="y and y_hat"):
-        hifigan.mel_loss(torch.zeros(1, 4096), torch.zeros(1, 4095))
+    with pytest.raises(ValueError, match="waveform must be 1-D or 2-D or 3-D"):
+        hifigan.mel_spectrogram(torch.zeros(1, 1, 1, 4096), sample_rate=22050)
+    with pytest.raises(ValueError, match="waveform is too short"):
+        hifigan.mel_spectrogram(torch.zeros(1, 1000), sample_rate=22050)
+    with pytest.raises(TypeError, match="waveform must be a floating-point"):
+        hifigan.mel_spectrogram(torch.zeros(1, 4096, dtype=torch.int16), sample_rate=22050)
+    with pytest.raises(ValueError, match="win_length"):
+        hifigan.mel_spectrogram(torch.zeros(1, 4096), win_length=2048, sample_rate=22050)
+    with pytest.raises(ValueError, match="f_max"):
+        hifigan.mel_spectrogram(torch.zeros(1, 4096), f_max=20000.0, sample_rate=22050)
+    with pytest.raises(ValueError, match="input and target"):
+        hifigan.mel_loss(torch.zeros(1, 4096), torch.zeros(1, 4095), sample_rate=22050)
     with pytest.raises(ValueError, match="reduction"):
-        hifigan.mel_loss(torch.zeros(1, 4096), torch.zeros(1, 4096), reduction="max")
-    with pytest.raises(TypeError, match="n_mels"):
-        hifigan.mel_loss(torch.zeros(1, 4096), torch.zeros(1, 4096), n_mels=80)
+        hifigan.mel_loss(torch.zeros(1, 4096), torch.zeros(1, 4096), reduction="max", sample_rate=22050)
+    with pytest.raises(TypeError, match="num_mels"):
+        hifigan.mel_loss(torch.zeros(1, 4096), torch.zeros(1, 4096), num_mels=80, sample_rate=22050)
+    with pytest.raises(TypeError, match="sample_rate"):
+        hifigan.mel_loss(torch.zeros(1, 4096), torch.zeros(1, 4096))
     mpd = hifigan.MultiPeriodDiscriminator(width=1 / 32)
     with pytest.raises(ValueError, match="y must be 3-D"):
         mpd(torch.zeros(1, 4096), torch.zeros(1, 4096))
@@ -345,6 +370,6 @@ def test_bad_audio_raises():
     with pytest.raises(ValueError, match="width"):
         hifigan.MultiScaleDiscriminator(width=2.0)
     with pytest.raises(ValueError, match="discriminator_results"):
-        hifigan.generator_objective(torch.zeros(1, 4096), torch.zeros(1, 4096), [(1, 2)])
+        hifigan.generator_objective(torch.zeros(1, 4096), torch.zeros(1, 4096), [(1, 2)], sample_rate=22050)
     with pytest.raises(ValueError, match="lambda_mel"):
-        hifigan.GeneratorObjective(lambda_mel=-1.0)
+        hifigan.GeneratorObjective(lambda_mel=-1.0, sample_rate=22050)

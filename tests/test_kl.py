@@ -8,7 +8,8 @@ import torch
 from scipy import stats
 from torch.distributions import Normal, kl_divergence
 
-from audiolosses import kl
+from audiolosses import explorers, kl
+from audiolosses.experiments import vae
 
 SHAPES = [(6,), (4, 8), (3, 2, 5), (16, 512, 3, 1)]
 DTYPES = [torch.float32, torch.float64]
@@ -21,25 +22,37 @@ def _random_posterior(shape, dtype, seed=0):
     return mu, sigma
 
 
-def _reference(mu, sigma, reduction):
+#: The conventions of chapter 6, as the package's arguments (reduction over the batch, latent_reduction per item).
+CONVENTIONS = {
+    "mean": dict(),
+    "sum": dict(reduction="sum", latent_reduction="sum"),
+    "batchmean": dict(latent_reduction="sum"),
+    "none": dict(reduction="none"),
+    "none_sum": dict(reduction="none", latent_reduction="sum"),
+}
+
+
+def _reference(mu, sigma, convention):
     """torch.distributions' elementwise KL, reduced by hand."""
     elementwise = kl_divergence(Normal(mu, sigma), Normal(torch.zeros_like(mu), torch.ones_like(sigma)))
-    if reduction == "none":
-        return elementwise
-    if reduction == "sum":
+    items = elementwise.reshape(elementwise.shape[0], -1)
+    if convention == "none":
+        return items.mean(dim=1)
+    if convention == "none_sum":
+        return items.sum(dim=1)
+    if convention == "sum":
         return elementwise.sum()
-    if reduction == "mean":
+    if convention == "mean":
         return elementwise.mean()
-    per_item = elementwise.reshape(elementwise.shape[0], -1).sum(dim=1)
-    return per_item.mean()
+    return items.sum(dim=1).mean()
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("reduction", kl.REDUCTIONS)
+@pytest.mark.parametrize("reduction", list(CONVENTIONS))
 def test_kl_div_loss_matches_torch_distributions(shape, dtype, reduction):
     mu, sigma = _random_posterior(shape, dtype)
-    ours = kl.kl_div_loss(mu, sigma, reduction)
+    ours = kl.kl_div_loss(mu, sigma, **CONVENTIONS[reduction])
     expected = _reference(mu, sigma, reduction)
     assert ours.dtype == dtype and ours.shape == expected.shape
     tolerance = 1e-5 if dtype == torch.float32 else 1e-12
@@ -48,20 +61,20 @@ def test_kl_div_loss_matches_torch_distributions(shape, dtype, reduction):
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("reduction", kl.REDUCTIONS)
+@pytest.mark.parametrize("reduction", list(CONVENTIONS))
 def test_kl_div_loss_logvar_matches_torch_distributions(shape, dtype, reduction):
     mu, sigma = _random_posterior(shape, dtype, seed=1)
     logvar = 2.0 * torch.log(sigma)
-    ours = kl.kl_div_loss_logvar(mu, logvar, reduction)
+    ours = kl.kl_div_loss_logvar(mu, logvar, **CONVENTIONS[reduction])
     tolerance = 1e-5 if dtype == torch.float32 else 1e-12
     torch.testing.assert_close(ours, _reference(mu, sigma, reduction), rtol=tolerance, atol=tolerance)
 
 
 def test_reductions_differ_by_latent_and_batch_size():
     mu, sigma = _random_posterior((5, 12), torch.float64)
-    mean = kl.kl_div_loss(mu, sigma, "mean")
-    torch.testing.assert_close(kl.kl_div_loss(mu, sigma, "batchmean"), 12 * mean)
-    torch.testing.assert_close(kl.kl_div_loss(mu, sigma, "sum"), 60 * mean)
+    mean = kl.kl_div_loss(mu, sigma, **CONVENTIONS["mean"])
+    torch.testing.assert_close(kl.kl_div_loss(mu, sigma, **CONVENTIONS["batchmean"]), 12 * mean)
+    torch.testing.assert_close(kl.kl_div_loss(mu, sigma, **CONVENTIONS["sum"]), 60 * mean)
 
 
 def test_numpy_formula_and_known_values():
@@ -69,7 +82,7 @@ def test_numpy_formula_and_known_values():
     sigma = np.array([[1.0, 1.0, 0.5], [2.0, 0.1, 1.0]])
     # KL(N(m, s²) || N(0, 1)) = log(1/s) + (s² + m²)/2 − 1/2, written the textbook way
     expected = np.log(1.0 / sigma) + (sigma**2 + mu**2) / 2.0 - 0.5
-    ours = kl.kl_div_loss(torch.from_numpy(mu), torch.from_numpy(sigma), "none").numpy()
+    ours = kl.gaussian_kl(torch.from_numpy(mu), torch.from_numpy(sigma)).numpy()
     np.testing.assert_allclose(ours, expected, rtol=1e-12)
     assert ours[0, 0] == 0.0  # the prior itself
     np.testing.assert_allclose(ours[0, 1], 0.5)  # a unit shift costs ½ nat
@@ -90,30 +103,30 @@ def test_gradients_match_the_analytic_derivatives(dtype):
     mu, sigma = _random_posterior((4, 6), dtype, seed=2)
     mu.requires_grad_(True)
     sigma.requires_grad_(True)
-    kl.kl_div_loss(mu, sigma, "sum").backward()
+    kl.kl_div_loss(mu, sigma, **CONVENTIONS["sum"]).backward()
     torch.testing.assert_close(mu.grad, mu.detach())
     torch.testing.assert_close(sigma.grad, sigma.detach() - 1.0 / sigma.detach())
 
     logvar = (2.0 * torch.log(sigma.detach())).requires_grad_(True)
     mu2 = mu.detach().clone().requires_grad_(True)
-    kl.kl_div_loss_logvar(mu2, logvar, "sum").backward()
+    kl.kl_div_loss_logvar(mu2, logvar, **CONVENTIONS["sum"]).backward()
     torch.testing.assert_close(logvar.grad, 0.5 * (logvar.detach().exp() - 1.0))
     torch.testing.assert_close(mu2.grad, mu.detach())
 
 
 def test_logvar_gradient_is_bounded_where_sigma_gradient_explodes():
     sigma = torch.tensor([1e-6, 1e-3, 1.0], dtype=torch.float64, requires_grad=True)
-    kl.kl_div_loss(torch.zeros(3, dtype=torch.float64), sigma, "sum").backward()
+    kl.kl_div_loss(torch.zeros(3, dtype=torch.float64), sigma, **CONVENTIONS["sum"]).backward()
     assert sigma.grad[0] < -1e5
     logvar = (2.0 * torch.log(sigma.detach())).requires_grad_(True)
-    kl.kl_div_loss_logvar(torch.zeros(3, dtype=torch.float64), logvar, "sum").backward()
+    kl.kl_div_loss_logvar(torch.zeros(3, dtype=torch.float64), logvar, **CONVENTIONS["sum"]).backward()
     assert bool((logvar.grad >= -0.5).all()) and bool(torch.isfinite(logvar.grad).all())
 
 
 def test_tiny_sigma_stays_finite_in_float32():
     sigma = torch.tensor([1e-23, 1.0], requires_grad=True)
     assert sigma.detach().pow(2)[0] == 0  # σ² underflows, so ln σ² would be −inf
-    loss = kl.kl_div_loss(torch.zeros(2), sigma, "sum")
+    loss = kl.kl_div_loss(torch.zeros(2), sigma, **CONVENTIONS["sum"])
     loss.backward()
     assert torch.isfinite(loss) and bool(torch.isfinite(sigma.grad).all())
     expected = -math.log(1e-23) - 0.5  # ½(σ² − ln σ² − 1) with σ² ≈ 0
@@ -122,11 +135,11 @@ def test_tiny_sigma_stays_finite_in_float32():
 
 def test_module_matches_functions():
     mu, sigma = _random_posterior((3, 4), torch.float64)
-    for reduction in kl.REDUCTIONS:
-        torch.testing.assert_close(kl.GaussianKLDivLoss(reduction)(mu, sigma), _reference(mu, sigma, reduction))
-        module = kl.GaussianKLDivLoss(reduction, parameterization="logvar")
-        torch.testing.assert_close(module(mu, 2 * sigma.log()), _reference(mu, sigma, reduction))
-    assert "batchmean" in repr(kl.GaussianKLDivLoss("batchmean"))
+    for convention, arguments in CONVENTIONS.items():
+        torch.testing.assert_close(kl.GaussianKLDivLoss(**arguments)(mu, sigma), _reference(mu, sigma, convention))
+        module = kl.GaussianKLDivLoss(**arguments, parameterization="logvar")
+        torch.testing.assert_close(module(mu, 2 * sigma.log()), _reference(mu, sigma, convention))
+    assert "latent_reduction='sum'" in repr(kl.GaussianKLDivLoss(latent_reduction="sum"))
     with pytest.raises(ValueError, match="parameterization"):
         kl.GaussianKLDivLoss(parameterization="variance")
     with pytest.raises(ValueError, match="reduction"):
@@ -181,8 +194,8 @@ def test_reparameterize_has_the_right_moments_and_gradients():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_runs_on_gpu():
     mu, sigma = _random_posterior((4, 8), torch.float32)
-    expected = _reference(mu, sigma, "batchmean")
-    ours = kl.kl_div_loss(mu.cuda(), sigma.cuda(), "batchmean")
+    expected = _reference(mu, sigma, **CONVENTIONS["batchmean"])
+    ours = kl.kl_div_loss(mu.cuda(), sigma.cuda(), **CONVENTIONS["batchmean"])
     torch.testing.assert_close(ours.cpu(), expected)
 
 
@@ -202,7 +215,7 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def frames_and_labels():
-    return kl.log_mel_frames(("speech", "drums"), n_mels=16)
+    return vae.log_mel_frames(("speech", "drums"), n_mels=16)
 
 
 def test_log_mel_frames_are_standardised(frames_and_labels):
@@ -212,14 +225,14 @@ def test_log_mel_frames_are_standardised(frames_and_labels):
     torch.testing.assert_close(frames.mean(dim=0), torch.zeros(16), atol=1e-4, rtol=0)
     torch.testing.assert_close(frames.std(dim=0), torch.ones(16), atol=1e-4, rtol=0)
     with pytest.raises(ValueError, match="names"):
-        kl.log_mel_frames(())
+        vae.log_mel_frames(())
     with pytest.raises(ValueError, match="floor_db"):
-        kl.log_mel_frames(("speech",), floor_db=10.0)
+        vae.log_mel_frames(("speech",), floor_db=10.0)
 
 
 @pytest.mark.parametrize("parameterization", kl.PARAMETERIZATIONS)
 def test_vae_shapes_and_logvar_consistency(parameterization):
-    model = kl.MelFrameVAE(10, latent_dim=3, hidden=8, parameterization=parameterization)
+    model = vae.MelFrameVAE(10, latent_dim=3, hidden=8, parameterization=parameterization)
     x = torch.randn(5, 10)
     reconstruction, mu, spread, logvar = model(x, torch.Generator().manual_seed(0))
     assert reconstruction.shape == (5, 10) and mu.shape == spread.shape == logvar.shape == (5, 3)
@@ -229,10 +242,10 @@ def test_vae_shapes_and_logvar_consistency(parameterization):
 
 def test_train_vae_is_repeatable_and_beta_trades_kl_for_reconstruction(frames_and_labels, one_thread):
     frames, _ = frames_and_labels
-    free = kl.train_vae(frames, 0.0, latent_dim=4, hidden=16, steps=150)
-    again = kl.train_vae(frames, 0.0, latent_dim=4, hidden=16, steps=150)
+    free = vae.train_vae(frames, 0.0, latent_dim=4, hidden=16, steps=150)
+    again = vae.train_vae(frames, 0.0, latent_dim=4, hidden=16, steps=150)
     assert free.reconstruction == again.reconstruction and free.kl == again.kl
-    collapsed = kl.train_vae(frames, 30.0, latent_dim=4, hidden=16, steps=150)
+    collapsed = vae.train_vae(frames, 30.0, latent_dim=4, hidden=16, steps=150)
     assert collapsed.final_kl < 0.1 * free.final_kl
     assert collapsed.final_reconstruction > free.final_reconstruction
     assert collapsed.active_dims < free.active_dims
@@ -247,24 +260,24 @@ def test_train_vae_is_repeatable_and_beta_trades_kl_for_reconstruction(frames_an
 def test_train_vae_rejects_bad_arguments(frames_and_labels):
     frames, _ = frames_and_labels
     with pytest.raises(ValueError, match="beta"):
-        kl.train_vae(frames, -1.0)
+        vae.train_vae(frames, -1.0)
     with pytest.raises(ValueError, match="frames must be 2-D"):
-        kl.train_vae(frames[0])
+        vae.train_vae(frames[0])
     with pytest.raises(ValueError, match="reduction"):
-        kl.train_vae(frames, reduction="sum")
+        vae.train_vae(frames, reduction="sum")
     with pytest.raises(ValueError, match="parameterization"):
-        kl.train_vae(frames, parameterization="variance")
+        vae.train_vae(frames, parameterization="variance")
 
 
 def test_vae_explorer_draws_and_validates(frames_and_labels, one_thread):
     frames, labels = frames_and_labels
-    explorer = kl.VAEExplorer(frames, labels, ["speech", "drums"], beta=1.0, steps=5)
+    explorer = explorers.VAEExplorer(frames, labels, ["speech", "drums"], beta=1.0, steps=5)
     assert repr(explorer) == "VAEExplorer(beta=1.0, parameterization='logvar')"
     assert "image/png" in explorer.output.outputs[0]["data"]
-    trained = kl.train_vae(frames, 0.1, steps=5)
-    reused = kl.VAEExplorer(frames, labels, ["speech", "drums"], beta=0.1, steps=5, trained={0.1: trained})
+    trained = vae.train_vae(frames, 0.1, steps=5)
+    reused = explorers.VAEExplorer(frames, labels, ["speech", "drums"], beta=0.1, steps=5, trained={0.1: trained})
     assert reused._results[(0.1, "logvar")] is trained
     with pytest.raises(ValueError, match="beta"):
-        kl.VAEExplorer(frames, labels, ["speech", "drums"], beta=2.0)
+        explorers.VAEExplorer(frames, labels, ["speech", "drums"], beta=2.0)
     with pytest.raises(ValueError, match="labels"):
-        kl.VAEExplorer(frames, labels[:-1], ["speech", "drums"])
+        explorers.VAEExplorer(frames, labels[:-1], ["speech", "drums"])

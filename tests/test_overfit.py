@@ -31,7 +31,7 @@ def test_generator_init_is_xavier_normal_and_seeded():
     b = O.Generator(generator=torch.Generator().manual_seed(3))
     torch.testing.assert_close(a.convs[2].weight, b.convs[2].weight)
     weight = a.convs[3].weight  # 32 -> 32, k25: fan_in = fan_out = 800
-    gain = np.sqrt(2.0 / (1 + 0.2 ** 2))
+    gain = np.sqrt(2.0 / (1 + 0.2**2))
     expected_std = gain * np.sqrt(2.0 / (800 + 800))
     assert weight.std().item() == pytest.approx(expected_std, rel=0.05)
 
@@ -42,7 +42,7 @@ def test_target_is_a_peak_normalised_middle_window():
     assert target.abs().max().item() == pytest.approx(1.0)
     clip, _ = audio.load_example("piano", sample_rate=11025)
     start = (clip.shape[-1] - 8192) // 2
-    window = clip[0, start:start + 8192]
+    window = clip[0, start : start + 8192]
     torch.testing.assert_close(target.reshape(-1), window / window.abs().max())
 
 
@@ -87,8 +87,21 @@ def test_train_one_is_reproducible():
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("overfit")
-    code = O.main(["--out", str(out), "--sounds", "speech", "--iterations", "2", "--checkpoint-every", "1",
-                   "--trace-every", "1", "--no-progress"])
+    code = O.main(
+        [
+            "--out",
+            str(out),
+            "--sounds",
+            "speech",
+            "--iterations",
+            "2",
+            "--checkpoint-every",
+            "1",
+            "--trace-every",
+            "1",
+            "--no-progress",
+        ]
+    )
     return out, code
 
 
@@ -122,7 +135,10 @@ def test_load_results_round_trip(tiny_run):
     checkpoint = results["runs"][1]["checkpoints"][-1]
     assert checkpoint["audio"].shape == (8192,)
     rows = O.results_table(results)
-    assert [(r["sound"], r["loss"], r["iteration"]) for r in rows] == [("speech", "mse", 2), ("speech", "perceptual", 2)]
+    assert [(r["sound"], r["loss"], r["iteration"]) for r in rows] == [
+        ("speech", "mse", 2),
+        ("speech", "perceptual", 2),
+    ]
     with pytest.raises(ValueError, match="iteration"):
         O.results_table(results, iteration=7)
     with pytest.raises(FileNotFoundError, match="results.json"):
@@ -130,10 +146,19 @@ def test_load_results_round_trip(tiny_run):
 
 
 def test_command_help_and_bad_arguments():
-    completed = subprocess.run([sys.executable, "-m", "audiolosses.experiments.overfit", "--help"],
-                               capture_output=True, text=True, check=True)
-    for option in ("--out", "--sounds", "--losses", "--iterations", "--checkpoint-every", "--seed", "--device",
-                   "--no-progress"):
+    completed = subprocess.run(
+        [sys.executable, "-m", "audiolosses.experiments.overfit", "--help"], capture_output=True, text=True, check=True
+    )
+    for option in (
+        "--out",
+        "--sounds",
+        "--losses",
+        "--iterations",
+        "--checkpoint-every",
+        "--seed",
+        "--device",
+        "--no-progress",
+    ):
         assert option in completed.stdout
     with pytest.raises(SystemExit):
         O.main(["--iterations", "0", "--no-progress"])

@@ -9,13 +9,14 @@ from scipy.signal import firwin2
 from scipy.signal.windows import gaussian
 from scipy.spatial.distance import cosine as scipy_cosine_distance
 
+from audiolosses import explorers, perceptual
 from audiolosses import perceptual as P
 
 SMALL = {"sample_rate": 8000, "n_bands": 24, "n_taps": 64, "f_min": 50.0, "f_max": 3800.0}
 
 
 def small_loss(**overrides):
-    return P.PerceptualLoss(**{**SMALL, **overrides})
+    return perceptual.PerceptualLoss(**{**SMALL, **overrides})
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -67,7 +68,9 @@ def test_frequency_sampling_matches_firwin2(n_taps):
     freqs = [0.0, 0.1, 0.2, 0.2, 0.5, 1.0]
     gains = [0.0, 0.0, 1.0, 0.5, 0.25, 0.0]
     ours = P.frequency_sampling_fir(n_taps, torch.tensor(freqs), torch.tensor(gains))
-    np.testing.assert_allclose(ours.numpy(), firwin2(n_taps, freqs, gains), rtol=0, atol=1e-8)  # firwin2 nudges the jump
+    np.testing.assert_allclose(
+        ours.numpy(), firwin2(n_taps, freqs, gains), rtol=0, atol=1e-8
+    )  # firwin2 nudges the jump
     np.testing.assert_allclose(ours.numpy(), ours.flip(0).numpy(), atol=1e-12)  # linear phase: symmetric
 
 
@@ -131,14 +134,17 @@ def test_bank_dtype_device_and_cache_copy():
     assert again.abs().sum() > 0
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n_taps": 0}, "n_taps"),
-    ({"n_bands": 0}, "n_bands"),
-    ({"f_max": 6000.0}, "f_max"),
-    ({"f_min": 4000.0, "f_max": 3000.0}, "f_max"),
-    ({"sample_rate": 0}, "sample_rate"),
-    ({"shape_std": 0.0}, "shape_std"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_taps": 0}, "n_taps"),
+        ({"n_bands": 0}, "n_bands"),
+        ({"f_max": 6000.0}, "f_max"),
+        ({"f_min": 4000.0, "f_max": 3000.0}, "f_max"),
+        ({"sample_rate": 0}, "sample_rate"),
+        ({"shape_std": 0.0}, "shape_std"),
+    ],
+)
 def test_bank_rejects_bad_settings(kwargs, match):
     settings = {"n_bands": 8, "n_taps": 32, "sample_rate": 11025, "f_min": 50.0, "f_max": 5000.0, **kwargs}
     with pytest.raises((ValueError, TypeError), match=match):
@@ -241,7 +247,9 @@ def test_band_weights():
 
 
 def _images(loss, a, b):
-    return loss.features(a).reshape(a.shape[0], -1).double().numpy(), loss.features(b).reshape(b.shape[0], -1).double().numpy()
+    return loss.features(a).reshape(a.shape[0], -1).double().numpy(), loss.features(b).reshape(
+        b.shape[0], -1
+    ).double().numpy()
 
 
 def test_cosine_distance_against_scipy():
@@ -264,14 +272,15 @@ def test_mse_and_l1_distances(distance):
     np.testing.assert_allclose(loss(a, b).numpy(), expected, rtol=1e-5)
     assert small_loss(distance=distance, weighting=None)(a, b).item() == pytest.approx(expected.mean(), rel=1e-5)
     assert small_loss(distance=distance, reduction="sum", weighting=None)(a, b).item() == pytest.approx(
-        expected.sum(), rel=1e-5)
+        expected.sum(), rel=1e-5
+    )
     assert small_loss(distance=distance)(a, a).item() == 0.0
 
 
 def test_functional_form_equals_module():
     generator = torch.Generator().manual_seed(5)
     a, b = torch.randn(1, 1, 400, generator=generator), torch.randn(1, 1, 400, generator=generator)
-    assert P.perceptual_loss(a, b, **SMALL).item() == pytest.approx(small_loss()(a, b).item(), rel=1e-6)
+    assert perceptual.perceptual_loss(a, b, **SMALL).item() == pytest.approx(small_loss()(a, b).item(), rel=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -309,16 +318,19 @@ def test_original_preset():
     assert P.PerceptualLoss.original(distance="mse").distance == "mse"
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: small_loss(n_taps=0), "n_taps"),
-    (lambda: small_loss(f_max=4500.0), "f_max"),
-    (lambda: small_loss(distance="kl"), "distance"),
-    (lambda: small_loss(weighting="b"), "weighting"),
-    (lambda: small_loss(stride=0), "stride"),
-    (lambda: small_loss(log_factor=0.0), "log_factor"),
-    (lambda: small_loss(reduction="max"), "reduction"),
-    (lambda: small_loss(f_min=0.0), "f_min"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: small_loss(n_taps=0), "n_taps"),
+        (lambda: small_loss(f_max=4500.0), "f_max"),
+        (lambda: small_loss(distance="kl"), "distance"),
+        (lambda: small_loss(weighting="b"), "weighting"),
+        (lambda: small_loss(stride=0), "stride"),
+        (lambda: small_loss(log_factor=0.0), "log_factor"),
+        (lambda: small_loss(reduction="max"), "reduction"),
+        (lambda: small_loss(f_min=0.0), "f_min"),
+    ],
+)
 def test_loss_rejects_bad_settings(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
@@ -346,19 +358,25 @@ def test_fft_cache_follows_changes_to_the_bank():
     bank.mul_(2)  # in place: the cached spectrum must not be reused
     torch.testing.assert_close(P.filter_bank_apply(x, bank, method="fft"), 2 * first)
     for _ in range(3):  # fresh banks, possibly at a reused address
-        other = P.bark_filter_bank(16, 64, 8000, 100.0, 3000.0) * float(torch.rand(1, generator=torch.Generator().manual_seed(_)))
-        torch.testing.assert_close(P.filter_bank_apply(x, other, method="fft"),
-                                   P.filter_bank_apply(x, other, method="direct"), rtol=1e-5, atol=1e-6)
+        other = P.bark_filter_bank(16, 64, 8000, 100.0, 3000.0) * float(
+            torch.rand(1, generator=torch.Generator().manual_seed(_))
+        )
+        torch.testing.assert_close(
+            P.filter_bank_apply(x, other, method="fft"),
+            P.filter_bank_apply(x, other, method="direct"),
+            rtol=1e-5,
+            atol=1e-6,
+        )
 
 
 def test_filter_bank_explorer_draws_and_validates():
     clip = torch.randn(2000, generator=torch.Generator().manual_seed(8))
-    explorer = P.FilterBankExplorer({"noise": clip}, 11025, n_bands=32, n_taps=64)
+    explorer = explorers.FilterBankExplorer({"noise": clip}, 11025, n_bands=32, n_taps=64)
     assert repr(explorer) == "FilterBankExplorer(clip='noise', n_bands=32, n_taps=64, f_min=1.0, log_factor=10.0)"
     first = explorer.output.outputs[0]["data"]["image/png"]
     explorer.controls["log_factor"].value = 100.0
     assert explorer.output.outputs[0]["data"]["image/png"] != first
     with pytest.raises(ValueError, match="n_taps"):
-        P.FilterBankExplorer({"noise": clip}, 11025, n_taps=100)
+        explorers.FilterBankExplorer({"noise": clip}, 11025, n_taps=100)
     with pytest.raises(ValueError, match="clips"):
-        P.FilterBankExplorer({}, 11025)
+        explorers.FilterBankExplorer({}, 11025)

@@ -18,35 +18,73 @@ CHAPTERS = sorted(p.name for p in BOOK.glob("*.ipynb"))
 
 #: chapter -> {number as written: why it need not be printed}. Definitions, not measurements.
 ALLOWED = {
-    "01_sound_spectra_decibels.ipynb": {"6.02": "the dB of a halved amplitude, 20 log10(2), a definition",
-                                        "5512.5": "the Nyquist frequency of 11025 Hz audio, a definition",
-                                        "3.01": "the dB of a halved power, 10 log10(2), a definition"},
+    "01_sound_spectra_decibels.ipynb": {
+        "6.02": "the dB of a halved amplitude, 20 log10(2), a definition",
+        "5512.5": "the Nyquist frequency of 11025 Hz audio, a definition",
+        "3.01": "the dB of a halved power, 10 log10(2), a definition",
+    },
     "02_relative_volume_mel.ipynb": {"5512.5": "the Nyquist frequency of 11025 Hz audio, a definition"},
-    "03_hifigan_losses.ipynb": {"0.1": "LeakyReLU slope, a setting", "0.8": "AdamW beta, a setting",
-                                "0.99": "AdamW beta, a setting", "0.018": "sigma(-4) read off the printed -0.0180"},
-    "04_perceptual_loss.ipynb": {"0.2": "LeakyReLU slope, a setting", "0.9": "Adam beta, a setting",
-                                 "0.74": "8192 / 11025 s, printed as 0.743", "0.108": "the ERB formula",
-                                 "24.7": "the ERB formula", "4.37": "the ERB formula"},
-    "05_component_loss.ipynb": {"0.2": "auralflow's default alpha", "0.8": "auralflow's default beta / paper",
-                                "0.1": "the paper's alpha", "0.5": "a chosen alpha", "0.3": "an exercise's alpha",
-                                "0.01": "an exercise's nudge",
-                                "9.5": "a difference of two printed values, 20.43 - 10.89"},
-    "06_kl_divergence.ipynb": {"0.5": "the example's sigma", "0.01": "the activity threshold, a setting",
-                               "1.5": "the learning rate, a setting", "0.15": "exp(-1.5*4)·... read off 0.149",
-                               "0.75": "the largest step, 1.5 x 1/2, derived in the text"},
-    "07_loss_atlas.ipynb": {"0.4.0": "auraloss version", "0.0.4": "pesq version", "0.4.1": "pystoi version",
-                            "4.6": "PESQ's range", "0.37": "8192 samples at 22050 Hz", "0.5": "a definition (half way)",
-                            "0.05": "the threshold, a setting"},
-    "08_multi_resolution_stft.ipynb": {"22.05": "the clips' sample rate in kHz, a setting",
-                                       "8.7": "a factor e in dB, 20 log10(e), a definition",
-                                       "8.06": "-ln sqrt(1e-7): minus the log floor of Parallel WaveGAN's magnitude guard",
-                                       "9.21": "-ln sqrt(1e-8): minus the log floor of auraloss's magnitude guard"},
+    "03_hifigan_losses.ipynb": {
+        "0.1": "LeakyReLU slope, a setting",
+        "0.8": "AdamW beta, a setting",
+        "0.99": "AdamW beta, a setting",
+        "0.018": "sigma(-4) read off the printed -0.0180",
+    },
+    "04_perceptual_loss.ipynb": {
+        "0.2": "LeakyReLU slope, a setting",
+        "0.9": "Adam beta, a setting",
+        "0.74": "8192 / 11025 s, printed as 0.743",
+        "0.108": "the ERB formula",
+        "24.7": "the ERB formula",
+        "4.37": "the ERB formula",
+    },
+    "05_component_loss.ipynb": {
+        "0.2": "auralflow's default alpha",
+        "0.8": "auralflow's default beta / paper",
+        "0.1": "the paper's alpha",
+        "0.5": "a chosen alpha",
+        "0.3": "an exercise's alpha",
+        "0.01": "an exercise's nudge",
+        "9.5": "a difference of two printed values, 20.43 - 10.89",
+    },
+    "06_kl_divergence.ipynb": {
+        "0.5": "the example's sigma",
+        "0.01": "the activity threshold, a setting",
+        "1.5": "the learning rate, a setting",
+        "0.15": "exp(-1.5*4)·... read off 0.149",
+        "0.75": "the largest step, 1.5 x 1/2, derived in the text",
+    },
+    "07_loss_atlas.ipynb": {
+        "0.4.0": "auraloss version",
+        "0.0.4": "pesq version",
+        "0.4.1": "pystoi version",
+        "4.6": "PESQ's range",
+        "0.37": "8192 samples at 22050 Hz",
+        "0.5": "a definition (half way)",
+        "0.05": "the threshold, a setting",
+    },
+    "08_multi_resolution_stft.ipynb": {
+        "22.05": "the clips' sample rate in kHz, a setting",
+        "8.7": "a factor e in dB, 20 log10(e), a definition",
+        "8.06": "-ln sqrt(1e-7): minus the log floor of Parallel WaveGAN's magnitude guard",
+        "9.21": "-ln sqrt(1e-8): minus the log floor of auraloss's magnitude guard",
+    },
     "appendix_benchmarks.ipynb": {"1.3.0": "audiocraft version"},
 }
 
 _NUMBER = re.compile(r"(?<![\w.])[−-]?\d+\.\d+(?:\.\d+)?(?![\w.]*\d)")
-_SKIP = [re.compile(p, re.S) for p in (r"```.*?```", r"\$\$.*?\$\$", r"\$[^$]*\$", r"`[^`]*`", r"\]\([^)]*\)",
-                                      r"https?://\S+", r"[Ss]ections? \d+\.\d+(?:(?:,| and| or|–) \d+\.\d+)*")]
+_SKIP = [
+    re.compile(p, re.S)
+    for p in (
+        r"```.*?```",
+        r"\$\$.*?\$\$",
+        r"\$[^$]*\$",
+        r"`[^`]*`",
+        r"\]\([^)]*\)",
+        r"https?://\S+",
+        r"[Ss]ections? \d+\.\d+(?:(?:,| and| or|–) \d+\.\d+)*",
+    )
+]
 _HEADING = re.compile(r"^#+ .*$", re.M)
 
 
@@ -75,7 +113,7 @@ def matches(quoted: str, printed: list[float]) -> bool:
         return False  # a version string: only the allowlist accepts it
     decimals = len(quoted.split(".")[1])
     value = abs(float(quoted))
-    return any(abs(abs(p) - value) <= 0.5 * 10 ** -decimals + 1e-12 for p in printed)
+    return any(abs(abs(p) - value) <= 0.5 * 10**-decimals + 1e-12 for p in printed)
 
 
 def unmatched(notebook: dict, allowed: dict) -> list[str]:
@@ -97,8 +135,12 @@ def test_prose_numbers_are_printed(chapter):
 
 
 def _notebook(markdown, printed):
-    return {"cells": [{"cell_type": "markdown", "source": markdown},
-                      {"cell_type": "code", "source": "", "outputs": [{"output_type": "stream", "text": printed}]}]}
+    return {
+        "cells": [
+            {"cell_type": "markdown", "source": markdown},
+            {"cell_type": "code", "source": "", "outputs": [{"output_type": "stream", "text": printed}]},
+        ]
+    }
 
 
 def test_checker_finds_a_wrong_number():

@@ -10,9 +10,19 @@ import torchaudio
 from audiolosses import rvm
 
 
-def audiocraft_rvm(estimate, ground_truth, sample_rate=24000, n_mels=80, n_fft=512, hop_length=128,
-                   min_relative_volume=-25.0, max_relative_volume=25.0, max_initial_gain=25.0,
-                   min_activity_volume=-25.0, num_aggregated_bands=4):
+def audiocraft_rvm(
+    estimate,
+    ground_truth,
+    sample_rate=24000,
+    n_mels=80,
+    n_fft=512,
+    hop_length=128,
+    min_relative_volume=-25.0,
+    max_relative_volume=25.0,
+    max_initial_gain=25.0,
+    min_activity_volume=-25.0,
+    num_aggregated_bands=4,
+):
     """audiocraft/metrics/rvm.py's algorithm as its docs describe it, on torchaudio's transform."""
     melspec = torchaudio.transforms.MelSpectrogram(
         n_mels=n_mels, n_fft=n_fft, hop_length=hop_length, normalized=True, sample_rate=sample_rate, power=2
@@ -43,14 +53,25 @@ def assert_metrics_close(ours, reference, atol):
 def test_matches_audiocraft_algorithm(shape, dtype, noise):
     ground_truth = 0.3 * torch.randn(shape, dtype=dtype)
     estimate = ground_truth + noise * torch.randn(shape, dtype=dtype)
-    assert_metrics_close(rvm.relative_volume_mel(estimate, ground_truth), audiocraft_rvm(estimate, ground_truth),
-                         atol=1e-4)  # torchaudio builds its mel bank in float32
+    assert_metrics_close(
+        rvm.relative_volume_mel(estimate, ground_truth, sample_rate=24000),
+        audiocraft_rvm(estimate, ground_truth),
+        atol=1e-4,
+    )  # torchaudio builds its mel bank in float32
 
 
 def test_matches_with_other_settings():
-    settings = dict(sample_rate=16000, n_mels=64, n_fft=1024, hop_length=256, min_relative_volume=-30.0,
-                    max_relative_volume=20.0, max_initial_gain=40.0, min_activity_volume=-40.0,
-                    num_aggregated_bands=2)
+    settings = dict(
+        sample_rate=16000,
+        n_mels=64,
+        n_fft=1024,
+        hop_length=256,
+        min_relative_volume=-30.0,
+        max_relative_volume=20.0,
+        max_initial_gain=40.0,
+        min_activity_volume=-40.0,
+        num_aggregated_bands=2,
+    )
     ground_truth = torch.randn(2, 1, 16000, dtype=torch.float64)
     estimate = torch.nn.functional.avg_pool1d(ground_truth, 5, 1, 2)  # a low-pass: high bands suffer
     ours = rvm.relative_volume_mel(estimate, ground_truth, **settings)
@@ -60,26 +81,33 @@ def test_matches_with_other_settings():
 
 def test_canonical_values():
     ground_truth = torch.randn(2, 1, 24000)
-    assert rvm.relative_volume_mel(ground_truth, ground_truth)["rvm"].item() == -25.0
-    assert abs(rvm.relative_volume_mel(torch.zeros_like(ground_truth), ground_truth)["rvm"].item()) < 0.05
+    assert rvm.relative_volume_mel(ground_truth, ground_truth, sample_rate=24000)["rvm"].item() == -25.0
+    assert (
+        abs(rvm.relative_volume_mel(torch.zeros_like(ground_truth), ground_truth, sample_rate=24000)["rvm"].item())
+        < 0.05
+    )
     silent = torch.zeros_like(ground_truth)
-    assert rvm.relative_volume_mel(torch.randn_like(silent), silent)["rvm"].item() > 24.9
+    assert rvm.relative_volume_mel(torch.randn_like(silent), silent, sample_rate=24000)["rvm"].item() > 24.9
     # independent noise of the same level: magnitude-only, so far from 0 dB (about -10.8 dB)
-    assert -12.0 < rvm.relative_volume_mel(torch.randn_like(ground_truth), ground_truth)["rvm"].item() < -9.5
+    assert (
+        -12.0
+        < rvm.relative_volume_mel(torch.randn_like(ground_truth), ground_truth, sample_rate=24000)["rvm"].item()
+        < -9.5
+    )
 
 
 def test_gain_invariance():
     quiet = 0.1 * torch.randn(1, 1, 12000, dtype=torch.float64)
     est_quiet = quiet + 0.1 * quiet.std() * torch.randn_like(quiet)
-    alone = rvm.relative_volume_mel(est_quiet, quiet)["rvm"]
-    scaled = rvm.relative_volume_mel(10 * est_quiet, 10 * quiet)["rvm"]
+    alone = rvm.relative_volume_mel(est_quiet, quiet, sample_rate=24000)["rvm"]
+    scaled = rvm.relative_volume_mel(10 * est_quiet, 10 * quiet, sample_rate=24000)["rvm"]
     assert abs(alone - scaled) < 1e-9  # the RMS normalisation removes the overall level...
-    tiny = rvm.relative_volume_mel(0.1 * est_quiet, 0.1 * quiet)["rvm"]
+    tiny = rvm.relative_volume_mel(0.1 * est_quiet, 0.1 * quiet, sample_rate=24000)["rvm"]
     assert abs(tiny - alone) > 0.01  # ...unless the RMS is below the -25 dB cap on the gain (0.01 < 0.056)
 
 
 def test_batch_mates_change_an_items_score_unless_per_item():
-    settings = dict(max_initial_gain=60.0)  # so the quiet item alone is fully normalised
+    settings = dict(max_initial_gain=60.0, sample_rate=24000)  # so the quiet item alone is fully normalised
     quiet = 0.01 * torch.randn(1, 1, 12000, dtype=torch.float64)
     loud = torch.randn(1, 1, 12000, dtype=torch.float64)
     est_quiet = quiet + 0.3 * quiet.std() * torch.randn_like(quiet)
@@ -108,7 +136,7 @@ def test_module_matches_functional_and_documents_settings():
 
 def test_relative_db_map_shape_and_range():
     x, y = torch.randn(2, 1, 6000), torch.randn(2, 1, 6000)
-    relative = rvm.relative_db_map(x, y)
+    relative = rvm.relative_db_map(x, y, sample_rate=24000)
     assert relative.shape == (2, 1, 80, 6000 // 128 + 1)
     assert relative.min() >= -25 and relative.max() <= 25
 
@@ -118,10 +146,10 @@ def test_faithful_metric_fails_as_a_loss_where_documented():
     padded = ground_truth.clone()
     padded[..., 6000:] = 0.0
     estimate = padded.requires_grad_(True)
-    rvm.relative_volume_mel(estimate, ground_truth)["rvm"].backward()
+    rvm.relative_volume_mel(estimate, ground_truth, sample_rate=24000)["rvm"].backward()
     assert torch.isnan(estimate.grad).any()  # sqrt at zero mel power
     close = (ground_truth + 0.01 * torch.randn_like(ground_truth)).requires_grad_(True)
-    rvm.relative_volume_mel(close, ground_truth)["rvm"].backward()
+    rvm.relative_volume_mel(close, ground_truth, sample_rate=24000)["rvm"].backward()
     assert (close.grad == 0).float().mean() > 0.3  # the -25 dB clamp zeroes most of the gradient
 
 
@@ -131,27 +159,35 @@ def test_variant_is_finite_on_silence_and_padding_and_tracks_the_metric():
     padded[..., 6000:] = 0.0
     for start in (padded, torch.zeros_like(ground_truth)):
         estimate = start.clone().requires_grad_(True)
-        loss = rvm.relative_volume_mel_loss(estimate, ground_truth)
+        loss = rvm.relative_volume_mel_loss(estimate, ground_truth, sample_rate=24000)
         loss.backward()
         assert torch.isfinite(loss) and torch.isfinite(estimate.grad).all()
-    assert rvm.relative_volume_mel_loss(ground_truth, ground_truth).item() == pytest.approx(-25.0, abs=1e-6)
+    assert rvm.relative_volume_mel_loss(ground_truth, ground_truth, sample_rate=24000).item() == pytest.approx(
+        -25.0, abs=1e-6
+    )
     for noise in (0.1, 0.5, 2.0):
         estimate = ground_truth + noise * torch.randn_like(ground_truth)
-        faithful = rvm.relative_volume_mel(estimate, ground_truth, per_item=True)["rvm"].mean().item()
-        smooth = rvm.relative_volume_mel_loss(estimate, ground_truth).item()
+        faithful = (
+            rvm.relative_volume_mel(estimate, ground_truth, per_item=True, sample_rate=24000)["rvm"].mean().item()
+        )
+        smooth = rvm.relative_volume_mel_loss(estimate, ground_truth, sample_rate=24000).item()
         assert abs(smooth - faithful) < 1.0, (noise, smooth, faithful)
 
 
 def test_variant_reductions_and_batch_independence():
     ground_truth = torch.randn(3, 8000)
     estimate = ground_truth + 0.3 * torch.randn_like(ground_truth)
-    each = rvm.relative_volume_mel_loss(estimate, ground_truth, reduction="none")
+    each = rvm.relative_volume_mel_loss(estimate, ground_truth, reduction="none", sample_rate=24000)
     assert each.shape == (3,)
-    assert rvm.relative_volume_mel_loss(estimate, ground_truth, reduction="sum").item() == pytest.approx(each.sum().item(), rel=1e-6)
-    assert rvm.relative_volume_mel_loss(estimate, ground_truth).item() == pytest.approx(each.mean().item(), rel=1e-6)
-    alone = rvm.relative_volume_mel_loss(estimate[:1], ground_truth[:1])
+    assert rvm.relative_volume_mel_loss(
+        estimate, ground_truth, reduction="sum", sample_rate=24000
+    ).item() == pytest.approx(each.sum().item(), rel=1e-6)
+    assert rvm.relative_volume_mel_loss(estimate, ground_truth, sample_rate=24000).item() == pytest.approx(
+        each.mean().item(), rel=1e-6
+    )
+    alone = rvm.relative_volume_mel_loss(estimate[:1], ground_truth[:1], sample_rate=24000)
     assert alone.item() == pytest.approx(each[0].item(), rel=1e-6)
-    module = rvm.RelativeVolumeMelLoss(reduction="none")
+    module = rvm.RelativeVolumeMelLoss(reduction="none", sample_rate=24000)
     assert torch.equal(module(estimate, ground_truth), each)
 
 
@@ -168,31 +204,76 @@ def test_soft_clamp():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_runs_on_cuda():
     x, y = torch.randn(2, 1, 8000, device="cuda"), torch.randn(2, 1, 8000, device="cuda")
-    assert rvm.relative_volume_mel(x, y)["rvm"].device.type == "cuda"
-    assert rvm.relative_volume_mel_loss(x, y).device.type == "cuda"
+    assert rvm.relative_volume_mel(x, y, sample_rate=24000)["rvm"].device.type == "cuda"
+    assert rvm.relative_volume_mel_loss(x, y, sample_rate=24000).device.type == "cuda"
 
 
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: rvm.relative_volume_mel(torch.zeros(2, 1000), torch.zeros(2, 999)), ValueError, "same shape"),
-        (lambda: rvm.relative_volume_mel(torch.zeros(1000, dtype=torch.int32), torch.zeros(1000, dtype=torch.int32)),
-         TypeError, "estimate must be a floating-point"),
-        (lambda: rvm.relative_volume_mel(torch.zeros(1000), torch.zeros(1000, dtype=torch.float64)),
-         TypeError, "same dtype"),
-        (lambda: rvm.relative_volume_mel(torch.full((1000,), float("nan")), torch.zeros(1000)), ValueError,
-         "estimate contains NaN"),
-        (lambda: rvm.relative_volume_mel(torch.zeros(300), torch.zeros(300)), ValueError, "ground_truth is too short"),
-        (lambda: rvm.relative_volume_mel(torch.zeros(1000), torch.zeros(1000), n_mels=8, num_aggregated_bands=9),
-         ValueError, "num_aggregated_bands must be <= n_mels"),
-        (lambda: rvm.relative_volume_mel(torch.zeros(1000), torch.zeros(1000), n_mels=6, num_aggregated_bands=4),
-         ValueError, "cannot be split"),
-        (lambda: rvm.relative_volume_mel(torch.zeros(1000), torch.zeros(1000), min_relative_volume=5,
-                                         max_relative_volume=5), ValueError, "min_relative_volume must be <"),
+        (
+            lambda: rvm.relative_volume_mel(torch.zeros(2, 1000), torch.zeros(2, 999), sample_rate=24000),
+            ValueError,
+            "same shape",
+        ),
+        (
+            lambda: rvm.relative_volume_mel(
+                torch.zeros(1000, dtype=torch.int32), torch.zeros(1000, dtype=torch.int32), sample_rate=24000
+            ),
+            TypeError,
+            "input must be a floating-point",
+        ),
+        (
+            lambda: rvm.relative_volume_mel(
+                torch.zeros(1000), torch.zeros(1000, dtype=torch.float64), sample_rate=24000
+            ),
+            TypeError,
+            "same dtype",
+        ),
+        (
+            lambda: rvm.relative_volume_mel(torch.full((1000,), float("nan")), torch.zeros(1000), sample_rate=24000),
+            ValueError,
+            "input contains NaN",
+        ),
+        (
+            lambda: rvm.relative_volume_mel(torch.zeros(300), torch.zeros(300), sample_rate=24000),
+            ValueError,
+            "target is too short",
+        ),
+        (
+            lambda: rvm.relative_volume_mel(
+                torch.zeros(1000), torch.zeros(1000), n_mels=8, num_aggregated_bands=9, sample_rate=24000
+            ),
+            ValueError,
+            "num_aggregated_bands must be <= n_mels",
+        ),
+        (
+            lambda: rvm.relative_volume_mel(
+                torch.zeros(1000), torch.zeros(1000), n_mels=6, num_aggregated_bands=4, sample_rate=24000
+            ),
+            ValueError,
+            "cannot be split",
+        ),
+        (
+            lambda: rvm.relative_volume_mel(
+                torch.zeros(1000), torch.zeros(1000), min_relative_volume=5, max_relative_volume=5, sample_rate=24000
+            ),
+            ValueError,
+            "min_relative_volume must be <",
+        ),
         (lambda: rvm.RelativeVolumeMel(sample_rate=22050.0), TypeError, "sample_rate must be an int"),
-        (lambda: rvm.relative_volume_mel_loss(torch.zeros(1000), torch.zeros(1000), eps=0), ValueError, "eps"),
-        (lambda: rvm.relative_volume_mel_loss(torch.zeros(1000), torch.zeros(1000), reduction="batch"), ValueError,
-         "reduction must be one of"),
+        (
+            lambda: rvm.relative_volume_mel_loss(torch.zeros(1000), torch.zeros(1000), eps=0, sample_rate=24000),
+            ValueError,
+            "eps",
+        ),
+        (
+            lambda: rvm.relative_volume_mel_loss(
+                torch.zeros(1000), torch.zeros(1000), reduction="batch", sample_rate=24000
+            ),
+            ValueError,
+            "reduction must be one of",
+        ),
         (lambda: rvm.soft_clamp(torch.zeros(3), 1.0, 0.0), ValueError, "low must be < high"),
     ],
 )

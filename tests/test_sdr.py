@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from audiolosses import sdr
+from audiolosses import explorers, sdr
 
 auraloss_time = pytest.importorskip("auraloss.time")
 tm_audio = pytest.importorskip("torchmetrics.functional.audio")
@@ -94,7 +94,8 @@ def test_si_sdr_equals_torchmetrics(zero_mean, dtype):
     estimate, target = signals((4, 2, 8000), dtype, offset=0.03)
     ours = value_and_grads(lambda x, s: sdr.si_sdr(x, s, zero_mean=zero_mean), estimate, target)
     theirs = value_and_grads(
-        lambda x, s: tm_audio.scale_invariant_signal_distortion_ratio(x, s, zero_mean=zero_mean), estimate, target)
+        lambda x, s: tm_audio.scale_invariant_signal_distortion_ratio(x, s, zero_mean=zero_mean), estimate, target
+    )
     assert ours[0].shape == theirs[0].shape == (4, 2)
     for a, b in zip(ours, theirs):
         assert_relative(a, b)
@@ -121,7 +122,8 @@ def test_loss_equals_negative_torchmetrics_mean():
     estimate, target = signals((6, 2, 4000))
     ours = value_and_grads(lambda x, s: sdr.si_sdr_loss(x, s, zero_mean=False), estimate, target)
     theirs = value_and_grads(
-        lambda x, s: -tm_audio.scale_invariant_signal_distortion_ratio(x, s).mean(), estimate, target)
+        lambda x, s: -tm_audio.scale_invariant_signal_distortion_ratio(x, s).mean(), estimate, target
+    )
     for a, b in zip(ours, theirs):
         assert_relative(a, b)
 
@@ -188,8 +190,9 @@ def test_auralflow_rendering_equals_the_direct_formula():
 
 def test_auralflow_with_one_channel_is_si_sdr_without_zero_mean():
     estimate, target = signals((4, 1, 2000), torch.float64, offset=0.1)
-    torch.testing.assert_close(sdr.auralflow_si_sdr_loss(estimate, target),
-                               sdr.si_sdr_loss(estimate, target, zero_mean=False, eps=0.0))
+    torch.testing.assert_close(
+        sdr.auralflow_si_sdr_loss(estimate, target), sdr.si_sdr_loss(estimate, target, zero_mean=False, eps=0.0)
+    )
 
 
 def test_auralflow_has_no_guard_against_silence():
@@ -209,8 +212,9 @@ def test_auralflow_best_perm_swaps_estimate_and_target():
     assert float(sdr.AuralflowSISDRLoss(best_perm=False)(estimate, target)) == straight
     # one channel: SI-SDR depends only on the cosine, so the swap changes nothing
     one = signals((3, 1, 1000), torch.float64)
-    assert float(sdr.auralflow_si_sdr_loss(*one)) == pytest.approx(float(sdr.auralflow_si_sdr_loss(*one[::-1])),
-                                                                    rel=1e-12)
+    assert float(sdr.auralflow_si_sdr_loss(*one)) == pytest.approx(
+        float(sdr.auralflow_si_sdr_loss(*one[::-1])), rel=1e-12
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -244,8 +248,9 @@ def test_projection_splits_the_estimate_into_orthogonal_parts():
     centred = estimate - estimate.mean(dim=-1, keepdim=True)
     centred_target = target - target.mean(dim=-1, keepdim=True)
     torch.testing.assert_close(parts["scaled_target"] + parts["distortion"], centred)
-    torch.testing.assert_close((parts["distortion"] * centred_target).sum(-1), torch.zeros(2, 3, dtype=torch.float64),
-                               atol=1e-12, rtol=0)
+    torch.testing.assert_close(
+        (parts["distortion"] * centred_target).sum(-1), torch.zeros(2, 3, dtype=torch.float64), atol=1e-12, rtol=0
+    )
     rho = parts["cosine"]
     torch.testing.assert_close(sdr.si_sdr(estimate, target, eps=0.0), 10 * torch.log10(rho**2 / (1 - rho**2)))
 
@@ -282,8 +287,7 @@ def test_gradcheck_both_arguments(loss, zero_mean):
     estimate, target = signals((2, 2, 16), torch.float64, noise=1.0, offset=0.1)
     estimate.requires_grad_()
     target.requires_grad_()
-    assert torch.autograd.gradcheck(lambda x, s: loss(x, s, zero_mean=zero_mean, reduction="none"),
-                                    (estimate, target))
+    assert torch.autograd.gradcheck(lambda x, s: loss(x, s, zero_mean=zero_mean, reduction="none"), (estimate, target))
 
 
 def test_float64_keeps_its_dtype_and_float32_agrees():
@@ -296,8 +300,10 @@ def test_float64_keeps_its_dtype_and_float32_agrees():
 
 def test_two_dimensional_input_is_one_channel():
     estimate, target = signals((3, 2000), torch.float64)
-    torch.testing.assert_close(sdr.si_sdr_loss(estimate, target, reduction="none"),
-                               sdr.si_sdr_loss(estimate[:, None], target[:, None], reduction="none"))
+    torch.testing.assert_close(
+        sdr.si_sdr_loss(estimate, target, reduction="none"),
+        sdr.si_sdr_loss(estimate[:, None], target[:, None], reduction="none"),
+    )
 
 
 def test_per_item_values_average_channels():
@@ -309,8 +315,9 @@ def test_per_item_values_average_channels():
 def test_modules_equal_functions_and_describe_themselves():
     estimate, target = signals((2, 1, 1000))
     module = sdr.SISDRLoss(zero_mean=False, eps=1e-6, reduction="sum")
-    torch.testing.assert_close(module(estimate, target),
-                               sdr.si_sdr_loss(estimate, target, zero_mean=False, eps=1e-6, reduction="sum"))
+    torch.testing.assert_close(
+        module(estimate, target), sdr.si_sdr_loss(estimate, target, zero_mean=False, eps=1e-6, reduction="sum")
+    )
     assert repr(module) == "SISDRLoss(zero_mean=False, eps=1e-06, reduction='sum')"
     torch.testing.assert_close(sdr.SDSDRLoss()(estimate, target), sdr.sd_sdr_loss(estimate, target))
     assert repr(sdr.AuralflowSISDRLoss()) == "AuralflowSISDRLoss(best_perm=True)"
@@ -332,22 +339,25 @@ def test_silent_target_is_rejected_with_its_index():
     assert bool(torch.isfinite(sdr.si_sdr(estimate, target, zero_mean=False)).all())
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda x, s: sdr.si_sdr_loss(x, s[..., :-1]), ValueError, "same shape"),
-    (lambda x, s: sdr.si_sdr_loss(x, s.double()), TypeError, "same dtype"),
-    (lambda x, s: sdr.si_sdr_loss((x * 100).long(), s), TypeError, "input must be a floating-point"),
-    (lambda x, s: sdr.si_sdr_loss(x[None], s[None]), ValueError, "input must be 2-D or 3-D"),
-    (lambda x, s: sdr.si_sdr_loss(x[0, 0], s[0, 0]), ValueError, "input must be 2-D or 3-D"),
-    (lambda x, s: sdr.si_sdr_loss(x.clone().fill_(float("nan")), s), ValueError, "input contains NaN"),
-    (lambda x, s: sdr.si_sdr_loss(x, s, reduction="batchmean"), ValueError, "reduction must be one of"),
-    (lambda x, s: sdr.si_sdr_loss(x, s, eps=-1.0), ValueError, "eps must be"),
-    (lambda x, s: sdr.si_sdr_loss(x, s, zero_mean=1), TypeError, "zero_mean must be a bool"),
-    (lambda x, s: sdr.si_sdr(x[..., :1], s[..., :1]), ValueError, "too short"),
-    (lambda x, s: sdr.si_sdr(x.numpy(), s), TypeError, "input must be a torch.Tensor"),
-    (lambda x, s: sdr.auralflow_si_sdr_loss(x[:, 0], s[:, 0]), ValueError, "estimate must be 3-D"),
-    (lambda x, s: sdr.SISDRLoss(reduction="avg"), ValueError, "reduction must be one of"),
-    (lambda x, s: sdr.AuralflowSISDRLoss(best_perm="yes"), TypeError, "best_perm must be a bool"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda x, s: sdr.si_sdr_loss(x, s[..., :-1]), ValueError, "same shape"),
+        (lambda x, s: sdr.si_sdr_loss(x, s.double()), TypeError, "same dtype"),
+        (lambda x, s: sdr.si_sdr_loss((x * 100).long(), s), TypeError, "input must be a floating-point"),
+        (lambda x, s: sdr.si_sdr_loss(x[None], s[None]), ValueError, "input must be 2-D or 3-D"),
+        (lambda x, s: sdr.si_sdr_loss(x[0, 0], s[0, 0]), ValueError, "input must be 2-D or 3-D"),
+        (lambda x, s: sdr.si_sdr_loss(x.clone().fill_(float("nan")), s), ValueError, "input contains NaN"),
+        (lambda x, s: sdr.si_sdr_loss(x, s, reduction="batchmean"), ValueError, "reduction must be one of"),
+        (lambda x, s: sdr.si_sdr_loss(x, s, eps=-1.0), ValueError, "eps must be"),
+        (lambda x, s: sdr.si_sdr_loss(x, s, zero_mean=1), TypeError, "zero_mean must be a bool"),
+        (lambda x, s: sdr.si_sdr(x[..., :1], s[..., :1]), ValueError, "too short"),
+        (lambda x, s: sdr.si_sdr(x.numpy(), s), TypeError, "input must be a torch.Tensor"),
+        (lambda x, s: sdr.auralflow_si_sdr_loss(x[:, 0], s[:, 0]), ValueError, "estimate must be 3-D"),
+        (lambda x, s: sdr.SISDRLoss(reduction="avg"), ValueError, "reduction must be one of"),
+        (lambda x, s: sdr.AuralflowSISDRLoss(best_perm="yes"), TypeError, "best_perm must be a bool"),
+    ],
+)
 def test_bad_inputs_raise_clear_errors(call, error, match):
     estimate, target = signals((2, 1, 300))
     with pytest.raises(error, match=match):
@@ -358,7 +368,7 @@ def test_explorer_draws_and_its_estimate_follows_the_controls():
     pytest.importorskip("ipywidgets")
     t = torch.arange(2000, dtype=torch.float64)
     target = torch.sin(2 * math.pi * 0.01 * t) + 0.5 * torch.sin(2 * math.pi * 0.037 * t)
-    explorer = sdr.SISDRExplorer(target, gain_db=-6.0, snr_db=20.0, delay=0)
+    explorer = explorers.SISDRExplorer(target, gain_db=-6.0, snr_db=20.0, delay=0)
     assert repr(explorer) == "SISDRExplorer(gain_db=-6.0, snr_db=20.0, delay=0)"
     assert explorer.output.outputs[0]["data"]["text/plain"] == "<SISDRExplorer figure>"
     quiet = sdr.si_sdr(explorer.estimate(), target)
@@ -367,4 +377,4 @@ def test_explorer_draws_and_its_estimate_follows_the_controls():
     explorer.controls["delay"].value = 5
     assert float(sdr.si_sdr(explorer.estimate(), target)) < float(quiet) - 3
     with pytest.raises(ValueError, match="constant"):
-        sdr.SISDRExplorer(torch.ones(100))
+        explorers.SISDRExplorer(torch.ones(100))

@@ -31,15 +31,18 @@ def test_mel_filter_bank_matches_torchaudio(settings):
     assert ours.shape == expected.shape
     torch.testing.assert_close(ours, expected, atol=1e-6, rtol=0)
     # the float64 bank is the same bank, more precisely
-    torch.testing.assert_close(spectral.mel_filter_bank(*settings, dtype=torch.float64), expected.double(),
-                               atol=2e-5, rtol=0)
+    torch.testing.assert_close(
+        spectral.mel_filter_bank(*settings, dtype=torch.float64), expected.double(), atol=2e-5, rtol=0
+    )
 
 
 def test_mel_filter_bank_shape_peak_and_area():
     bank = spectral.mel_filter_bank(1025, 0.0, 8000.0, 40, 16000, dtype=torch.float64)
     assert bank.shape == (1025, 40)
     assert bank.min() >= 0
-    assert torch.allclose(bank.max(dim=0).values, torch.ones(40, dtype=torch.float64), atol=0.06)  # bins fall near, not on, the peaks
+    assert torch.allclose(
+        bank.max(dim=0).values, torch.ones(40, dtype=torch.float64), atol=0.06
+    )  # bins fall near, not on, the peaks
     # Slaney area normalisation: every triangle integrates to ~1 over frequency in Hz
     normed = spectral.mel_filter_bank(4097, 0.0, 8000.0, 40, 16000, "slaney", dtype=torch.float64)
     area = normed.sum(dim=0) * (8000.0 / 4096)
@@ -70,8 +73,16 @@ def test_mel_scale_round_trip_and_reference_points(mel_scale):
 MEL_SPECTROGRAM_SETTINGS = [
     dict(sample_rate=16000),
     dict(sample_rate=24000, n_fft=512, hop_length=128, n_mels=80, normalized=True),
-    dict(sample_rate=22050, n_fft=1024, hop_length=256, n_mels=80, norm="slaney", mel_scale="slaney",
-         power=1.0, center=False),
+    dict(
+        sample_rate=22050,
+        n_fft=1024,
+        hop_length=256,
+        n_mels=80,
+        norm="slaney",
+        mel_scale="slaney",
+        power=1.0,
+        center=False,
+    ),
     dict(sample_rate=16000, n_fft=400, win_length=320, hop_length=160, n_mels=40, f_min=20.0, f_max=7600.0),
 ]
 
@@ -104,10 +115,10 @@ def test_stft_magnitude_matches_numpy_fft(center, normalized):
     if center:
         signal = np.pad(signal, n_fft // 2, mode="reflect")
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
-    frames = np.stack([signal[i:i + n_fft] for i in range(0, len(signal) - n_fft + 1, hop)], axis=1)
+    frames = np.stack([signal[i : i + n_fft] for i in range(0, len(signal) - n_fft + 1, hop)], axis=1)
     expected = np.abs(np.fft.rfft(frames * window[:, None], axis=0))
     if normalized:
-        expected /= np.sqrt((window ** 2).sum())
+        expected /= np.sqrt((window**2).sum())
     np.testing.assert_allclose(ours.numpy(), expected, atol=1e-10)
 
 

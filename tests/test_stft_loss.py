@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from audiolosses import explorers
 from audiolosses import stft_loss as sl
 from audiolosses.stft_loss import (
     MultiResolutionSTFTLoss,
@@ -94,8 +95,12 @@ def test_single_resolution_defaults_equal_auraloss(dtype):
     prediction, target = signals(dtype=dtype)
     theirs = auraloss_in(auraloss.freq.STFTLoss(), dtype)
     assert_same(STFTLoss.auraloss(), theirs, prediction, target)
-    assert_same(lambda x, y: stft_loss(x, y, fft_size=1024, hop_size=256, win_length=1024, eps=1e-8,
-                                       per_item=False), theirs, prediction, target)
+    assert_same(
+        lambda x, y: stft_loss(x, y, fft_size=1024, hop_size=256, win_length=1024, eps=1e-8, per_item=False),
+        theirs,
+        prediction,
+        target,
+    )
 
 
 AURALOSS_OPTIONS = [
@@ -117,14 +122,23 @@ AURALOSS_OPTIONS = [
 @pytest.mark.parametrize("options", AURALOSS_OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
 def test_multi_resolution_options_equal_auraloss(options):
     prediction, target = signals()
-    assert_same(MultiResolutionSTFTLoss.auraloss(**options), auraloss.freq.MultiResolutionSTFTLoss(**options),
-                prediction, target)
+    assert_same(
+        MultiResolutionSTFTLoss.auraloss(**options),
+        auraloss.freq.MultiResolutionSTFTLoss(**options),
+        prediction,
+        target,
+    )
 
 
-@pytest.mark.parametrize("options", [dict(scale="mel", n_bins=64, sample_rate=24000),
-                                     dict(scale="mel", n_bins=40, sample_rate=22050, w_lin_mag=1.0),
-                                     dict(scale="mel", n_bins=32, sample_rate=16000, mag_distance="L2")],
-                         ids=["mel64", "mel40-lin", "mel32-L2"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(scale="mel", n_bins=64, sample_rate=24000),
+        dict(scale="mel", n_bins=40, sample_rate=22050, w_lin_mag=1.0),
+        dict(scale="mel", n_bins=32, sample_rate=16000, mag_distance="L2"),
+    ],
+    ids=["mel64", "mel40-lin", "mel32-L2"],
+)
 def test_mel_scale_equals_auraloss(options):
     prediction, target = signals()
     with _librosa_filters_mel():
@@ -146,14 +160,19 @@ def test_phase_term_equals_auraloss_in_float64():
     theirs = auraloss_in(auraloss.freq.MultiResolutionSTFTLoss(w_phs=1.0), torch.float64)
     assert_same(MultiResolutionSTFTLoss.auraloss(w_phs=1.0), theirs, prediction, target, rtol=1e-9)
     theirs = auraloss_in(auraloss.freq.MultiResolutionSTFTLoss(w_sc=0.0, w_log_mag=0.0, w_phs=1.0), torch.float64)
-    assert_same(MultiResolutionSTFTLoss.auraloss(w_sc=0.0, w_log_mag=0.0, w_phs=1.0), theirs, prediction, target,
-                rtol=1e-9)
+    assert_same(
+        MultiResolutionSTFTLoss.auraloss(w_sc=0.0, w_log_mag=0.0, w_phs=1.0), theirs, prediction, target, rtol=1e-9
+    )
 
 
 def test_scale_invariance_equals_auraloss_for_one_signal_and_works_for_a_batch():
     prediction, target = signals(shape=(1, 1, 6000))
-    assert_same(MultiResolutionSTFTLoss.auraloss(scale_invariance=True),
-                auraloss.freq.MultiResolutionSTFTLoss(scale_invariance=True), prediction, target)
+    assert_same(
+        MultiResolutionSTFTLoss.auraloss(scale_invariance=True),
+        auraloss.freq.MultiResolutionSTFTLoss(scale_invariance=True),
+        prediction,
+        target,
+    )
     # auraloss's α has shape [batch, 1] and is broadcast against [batch, bins, frames]: more than one signal fails
     batch_prediction, batch_target = signals(shape=(2, 1, 6000))
     with pytest.raises(RuntimeError):
@@ -161,7 +180,7 @@ def test_scale_invariance_equals_auraloss_for_one_signal_and_works_for_a_batch()
     # ours scores each signal with its own α: the batch mean of per-item values is the mean of single runs
     loss = MultiResolutionSTFTLoss(scale_invariance=True, reduction="none")
     per_item = loss(batch_prediction, batch_target)
-    singles = torch.stack([loss(batch_prediction[i:i + 1], batch_target[i:i + 1])[0] for i in range(2)])
+    singles = torch.stack([loss(batch_prediction[i : i + 1], batch_target[i : i + 1])[0] for i in range(2)])
     torch.testing.assert_close(per_item, singles, rtol=1e-6, atol=0)
     # scaling the target does not change a scale-invariant loss (α absorbs it)
     torch.testing.assert_close(loss(batch_prediction, 3.0 * batch_target), per_item, rtol=1e-4, atol=0)
@@ -174,8 +193,13 @@ def test_multichannel_equals_auraloss():
 
 def test_gradient_only_for_the_input_when_the_target_is_constant():
     prediction, target = signals()
-    errors = assert_same(MultiResolutionSTFTLoss.auraloss(), auraloss.freq.MultiResolutionSTFTLoss(), prediction,
-                         target, target_grad=False)
+    errors = assert_same(
+        MultiResolutionSTFTLoss.auraloss(),
+        auraloss.freq.MultiResolutionSTFTLoss(),
+        prediction,
+        target,
+        target_grad=False,
+    )
     assert len(errors) == 2
 
 
@@ -194,7 +218,7 @@ def pwg_magnitude(x, fft_size, hop_size, win_length):
     left = (fft_size - win_length) // 2
     window = F.pad(window, (left, fft_size - win_length - left))
     spectrum = torch.fft.rfft(frames * window, dim=-1)
-    return torch.sqrt(torch.clamp(spectrum.real ** 2 + spectrum.imag ** 2, min=1e-7))
+    return torch.sqrt(torch.clamp(spectrum.real**2 + spectrum.imag**2, min=1e-7))
 
 
 def pwg_loss(prediction, target, resolutions=sl.PARALLEL_WAVEGAN_RESOLUTIONS):
@@ -205,7 +229,7 @@ def pwg_loss(prediction, target, resolutions=sl.PARALLEL_WAVEGAN_RESOLUTIONS):
     for fft_size, hop_size, win_length in resolutions:
         x_mag = pwg_magnitude(x, fft_size, hop_size, win_length)
         y_mag = pwg_magnitude(y, fft_size, hop_size, win_length)
-        sc_total = sc_total + torch.sqrt(((y_mag - x_mag) ** 2).sum()) / torch.sqrt((y_mag ** 2).sum())
+        sc_total = sc_total + torch.sqrt(((y_mag - x_mag) ** 2).sum()) / torch.sqrt((y_mag**2).sum())
         mag_total = mag_total + (torch.log(y_mag) - torch.log(x_mag)).abs().mean()
     return sc_total / len(resolutions) + mag_total / len(resolutions)
 
@@ -216,8 +240,9 @@ def test_equals_parallel_wavegan_definitions(shape):
     errors = assert_same(MultiResolutionSTFTLoss.parallel_wavegan(), pwg_loss, prediction, target, rtol=1e-10)
     assert max(errors) < 1e-10
     # one resolution: Parallel WaveGAN's STFTLoss() defaults
-    assert_same(STFTLoss.parallel_wavegan(), lambda x, y: pwg_loss(x, y, ((1024, 120, 600),)), prediction, target,
-                rtol=1e-10)
+    assert_same(
+        STFTLoss.parallel_wavegan(), lambda x, y: pwg_loss(x, y, ((1024, 120, 600),)), prediction, target, rtol=1e-10
+    )
 
 
 def test_float32_equals_parallel_wavegan_definitions_in_float64():
@@ -239,7 +264,7 @@ def test_per_item_value_is_the_loss_of_the_item_alone():
     values = multi_resolution_stft_loss(prediction, target, reduction="none")
     assert values.shape == (3,)
     for i in range(3):
-        alone = pwg_loss(prediction[i:i + 1], target[i:i + 1])
+        alone = pwg_loss(prediction[i : i + 1], target[i : i + 1])
         assert float(values[i]) == pytest.approx(float(alone), rel=1e-10)
 
 
@@ -287,8 +312,9 @@ def test_spectral_convergence_and_log_magnitude_building_blocks():
     assert float(log_stft_magnitude_loss(x_mag, y_mag, distance="L2")) == pytest.approx(float(log_l2), rel=1e-12)
     # the fused loss is the sum of the two building blocks
     total = stft_loss(prediction, target, per_item=False)
-    assert float(total) == pytest.approx(float(spectral_convergence(x_mag, y_mag, per_item=False)
-                                               + log_stft_magnitude_loss(x_mag, y_mag)), rel=1e-12)
+    assert float(total) == pytest.approx(
+        float(spectral_convergence(x_mag, y_mag, per_item=False) + log_stft_magnitude_loss(x_mag, y_mag)), rel=1e-12
+    )
 
 
 def test_stft_loss_terms_are_the_unweighted_terms():
@@ -306,12 +332,14 @@ def test_slaney_mel_bank_equals_librosa_formula_and_torchaudio():
     torchaudio = pytest.importorskip("torchaudio")
     for sample_rate, fft_size, n_mels in [(22050, 1024, 80), (24000, 512, 64), (44100, 2048, 128)]:
         ours = slaney_mel_bank(sample_rate, fft_size, n_mels)
-        librosa_formula = torch.from_numpy(references.librosa_slaney_mel(sample_rate, fft_size, n_mels, 0.0,
-                                                                         sample_rate / 2)).double()
+        librosa_formula = torch.from_numpy(
+            references.librosa_slaney_mel(sample_rate, fft_size, n_mels, 0.0, sample_rate / 2)
+        ).double()
         torch.testing.assert_close(ours, librosa_formula, rtol=1e-6, atol=1e-9)
         if sample_rate % 2 == 0:
-            bank = torchaudio.functional.melscale_fbanks(fft_size // 2 + 1, 0.0, sample_rate / 2, n_mels, sample_rate,
-                                                         norm="slaney", mel_scale="slaney")
+            bank = torchaudio.functional.melscale_fbanks(
+                fft_size // 2 + 1, 0.0, sample_rate / 2, n_mels, sample_rate, norm="slaney", mel_scale="slaney"
+            )
             torch.testing.assert_close(ours.float(), bank.T, rtol=1e-4, atol=1e-7)
 
 
@@ -326,9 +354,10 @@ def test_a_weighting_fir_equals_scipy_design():
         # the same design step by step in SciPy (float64): bilinear transform, freqz, firls
         f1, f2, f3, f4, a1000 = 20.598997, 107.65265, 737.86223, 12194.217, 1.9997
         numerator = [(2 * np.pi * f4) ** 2 * 10 ** (a1000 / 20), 0, 0, 0, 0]
-        denominator = np.polymul(np.polymul([1, 4 * np.pi * f4, (2 * np.pi * f4) ** 2],
-                                            [1, 4 * np.pi * f1, (2 * np.pi * f1) ** 2]),
-                                 np.polymul([1, 2 * np.pi * f3], [1, 2 * np.pi * f2]))
+        denominator = np.polymul(
+            np.polymul([1, 4 * np.pi * f4, (2 * np.pi * f4) ** 2], [1, 4 * np.pi * f1, (2 * np.pi * f1) ** 2]),
+            np.polymul([1, 2 * np.pi * f3], [1, 2 * np.pi * f2]),
+        )
         b, a = scipy_signal.bilinear(numerator, denominator, fs=sample_rate)
         w, h = scipy_signal.freqz(b, a, worN=512, fs=sample_rate)
         expected = torch.from_numpy(scipy_signal.firls(101, w, np.abs(h), fs=sample_rate))
@@ -403,15 +432,19 @@ def test_gradients_for_every_reduction_equal_autograd_of_the_definitions(reducti
     assert_same(ours, reference, prediction, target, rtol=1e-10)
 
 
-@pytest.mark.parametrize("options", [
-    dict(),
-    dict(w_lin_mag=1.0, mag_distance="L2", per_item=False),
-    dict(scale="mel", n_bins=8, sample_rate=8000),
-    dict(scale_invariance=True, w_lin_mag=0.5),
-    dict(scale="mel", n_bins=8, sample_rate=8000, scale_invariance=True),
-    dict(perceptual_weighting=True, sample_rate=16000),
-    dict(window="hamming_window", w_sc=0.0),
-], ids=["default", "lin-L2-batch", "mel", "scale-invariant", "mel-scale-invariant", "a-weighting", "hamming-log"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(),
+        dict(w_lin_mag=1.0, mag_distance="L2", per_item=False),
+        dict(scale="mel", n_bins=8, sample_rate=8000),
+        dict(scale_invariance=True, w_lin_mag=0.5),
+        dict(scale="mel", n_bins=8, sample_rate=8000, scale_invariance=True),
+        dict(perceptual_weighting=True, sample_rate=16000),
+        dict(window="hamming_window", w_sc=0.0),
+    ],
+    ids=["default", "lin-L2-batch", "mel", "scale-invariant", "mel-scale-invariant", "a-weighting", "hamming-log"],
+)
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 def test_gradcheck(options, reduction):
     # (the phase term is left out: wrapped angles jump by 2π, which finite differences cannot follow; its
@@ -422,8 +455,14 @@ def test_gradcheck(options, reduction):
     target.requires_grad_()
     settings = dict(fft_sizes=(64, 128), hop_sizes=(16, 30), win_lengths=(48, 100), reduction=reduction, **options)
     # fast mode: the gradient along random directions against finite differences (both inputs)
-    assert torch.autograd.gradcheck(lambda x, y: multi_resolution_stft_loss(x, y, **settings),
-                                    (prediction, target), eps=1e-6, atol=1e-7, rtol=1e-5, fast_mode=True)
+    assert torch.autograd.gradcheck(
+        lambda x, y: multi_resolution_stft_loss(x, y, **settings),
+        (prediction, target),
+        eps=1e-6,
+        atol=1e-7,
+        rtol=1e-5,
+        fast_mode=True,
+    )
 
 
 def test_silence_gives_finite_values_and_gradients():
@@ -496,26 +535,29 @@ def test_rejects_bad_inputs():
         multi_resolution_stft_loss(prediction, target, 1e-8)  # settings are keyword-only
 
 
-@pytest.mark.parametrize("settings, error, message", [
-    (dict(fft_sizes=(1024, 512), hop_sizes=(120,), win_lengths=(600,)), ValueError, "same length"),
-    (dict(fft_sizes=(), hop_sizes=(), win_lengths=()), TypeError, "non-empty"),
-    (dict(fft_sizes=(512,), hop_sizes=(50,), win_lengths=(600,)), ValueError, "win_length"),
-    (dict(fft_sizes=(512.0,), hop_sizes=(50,), win_lengths=(240,)), TypeError, "fft_size"),
-    (dict(hop_sizes=(120, 0, 50)), ValueError, r"hop_size\[1\]"),
-    (dict(window="hann"), ValueError, "window"),
-    (dict(w_sc=-1.0), ValueError, "w_sc"),
-    (dict(w_sc=0.0, w_log_mag=0.0), ValueError, "at least one"),
-    (dict(eps=0.0), ValueError, "eps"),
-    (dict(mag_distance="L3"), ValueError, "mag_distance"),
-    (dict(scale="mel", n_bins=80), ValueError, "sample_rate"),
-    (dict(scale="mel", sample_rate=24000), ValueError, "n_bins"),
-    (dict(scale="chroma", n_bins=12, sample_rate=24000), ValueError, "scale"),
-    (dict(n_bins=80), ValueError, "only used with scale='mel'"),
-    (dict(scale="mel", n_bins=400, sample_rate=24000), ValueError, "too many mel bands"),
-    (dict(perceptual_weighting=True), ValueError, "sample_rate"),
-    (dict(perceptual_weighting=True, sample_rate=24000.0), TypeError, "sample_rate"),
-    (dict(per_item=1), TypeError, "per_item"),
-])
+@pytest.mark.parametrize(
+    "settings, error, message",
+    [
+        (dict(fft_sizes=(1024, 512), hop_sizes=(120,), win_lengths=(600,)), ValueError, "same length"),
+        (dict(fft_sizes=(), hop_sizes=(), win_lengths=()), TypeError, "non-empty"),
+        (dict(fft_sizes=(512,), hop_sizes=(50,), win_lengths=(600,)), ValueError, "win_length"),
+        (dict(fft_sizes=(512.0,), hop_sizes=(50,), win_lengths=(240,)), TypeError, "fft_size"),
+        (dict(hop_sizes=(120, 0, 50)), ValueError, r"hop_size\[1\]"),
+        (dict(window="hann"), ValueError, "window"),
+        (dict(w_sc=-1.0), ValueError, "w_sc"),
+        (dict(w_sc=0.0, w_log_mag=0.0), ValueError, "at least one"),
+        (dict(eps=0.0), ValueError, "eps"),
+        (dict(mag_distance="L3"), ValueError, "mag_distance"),
+        (dict(scale="mel", n_bins=80), ValueError, "sample_rate"),
+        (dict(scale="mel", sample_rate=24000), ValueError, "n_bins"),
+        (dict(scale="chroma", n_bins=12, sample_rate=24000), ValueError, "scale"),
+        (dict(n_bins=80), ValueError, "only used with scale='mel'"),
+        (dict(scale="mel", n_bins=400, sample_rate=24000), ValueError, "too many mel bands"),
+        (dict(perceptual_weighting=True), ValueError, "sample_rate"),
+        (dict(perceptual_weighting=True, sample_rate=24000.0), TypeError, "sample_rate"),
+        (dict(per_item=1), TypeError, "per_item"),
+    ],
+)
 def test_rejects_bad_settings(settings, error, message):
     prediction, target = signals(shape=(1, 1, 4000))
     with pytest.raises(error, match=message):
@@ -541,18 +583,19 @@ def test_stft_loss_takes_one_resolution():
 
 
 def test_explorer_draws_and_each_window_sees_one_error():
-    explorer = sl.STFTLossExplorer(24000, shift_ms=2.0, detune_hz=10.0, win_length=1200)
+    explorer = explorers.STFTLossExplorer(24000, shift_ms=2.0, detune_hz=10.0, win_length=1200)
     assert repr(explorer) == "STFTLossExplorer(shift_ms=2.0, detune_hz=10.0, win_length=1200)"
     assert explorer.output.outputs[0]["data"]["text/plain"] == "<STFTLossExplorer figure>"
     target, prediction = explorer.signals()
     short, _, long = explorer.resolutions()
     sc = {}
     for name, (fft_size, hop_size, win_length) in (("short", short), ("long", long)):
-        sc[name] = stft_loss_terms(prediction, target, fft_sizes=(fft_size,), hop_sizes=(hop_size,),
-                                   win_lengths=(win_length,))["spectral_convergence"]
+        sc[name] = stft_loss_terms(
+            prediction, target, fft_sizes=(fft_size,), hop_sizes=(hop_size,), win_lengths=(win_length,)
+        )["spectral_convergence"]
     assert sc["short"][0] > 5 * sc["long"][0]  # the moved click: seen by the short window
     assert sc["long"][1] > 5 * sc["short"][1]  # the detuned tone: seen by the long window
     explorer.controls["win_length"].value = 240  # a control change redraws
     assert explorer.resolutions()[1] == (256, 48, 240)
     with pytest.raises(ValueError, match="win_length"):
-        sl.STFTLossExplorer(win_length=1000)
+        explorers.STFTLossExplorer(win_length=1000)

@@ -3,17 +3,31 @@
 Each check raises ``TypeError`` (wrong kind of object or dtype) or ``ValueError`` (wrong shape, value,
 length) with a message that names the argument and states what was expected, so a learner sees
 ``waveform must be a floating-point tensor, got torch.int16`` rather than a NaN three calls later.
+
+Two kinds of checks, with different costs:
+
+- **Structure** (type, dtype, rank, shape, settings): read from tensor metadata, no device synchronisation.
+  Always on.
+- **Values** (NaN/Inf, ranges such as a mask in ``[0, 1]`` or ``sigma > 0``): they read the data, so on a GPU
+  each one waits for the device, and under ``torch.compile`` each one would break the graph. On by default,
+  switched off globally with :func:`set_validate_values` (compare
+  ``torch.distributions.Distribution.set_default_validate_args``) or for a block with
+  :func:`validate_values`, and always skipped while ``torch.compile`` traces.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Real
-from typing import Sequence
 
 import torch
 
 __all__ = [
+    "set_validate_values",
+    "get_validate_values",
+    "validate_values",
+    "values_checked",
     "check_tensor",
     "check_same_shape",
     "check_positive",
@@ -22,6 +36,67 @@ __all__ = [
     "check_choice",
     "check_int",
 ]
+
+
+_VALIDATE_VALUES = True
+
+
+def set_validate_values(value: bool) -> None:
+    """Switch the value checks (NaN/Inf, ranges) of every loss on (default) or off, process-wide.
+
+    Structural checks (types, dtypes, shapes, settings) stay on either way: they cost no synchronisation.
+    Turn value checks off in a training loop once the pipeline is known to be sound.
+
+    Example::
+
+        >>> import audiolosses
+        >>> audiolosses.set_validate_values(False)  # train at full speed
+        >>> audiolosses.set_validate_values(True)   # back to the default
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"value must be a bool, got {type(value).__name__}")
+    global _VALIDATE_VALUES
+    _VALIDATE_VALUES = value
+
+
+def get_validate_values() -> bool:
+    """Whether value checks are switched on (see :func:`set_validate_values`)."""
+    return _VALIDATE_VALUES
+
+
+class validate_values:  # noqa: N801 - used like a function, as torch.no_grad
+    """Within the block, value checks are on (``True``) or off (``False``); the previous state is restored.
+
+    A small class rather than a generator, so entering and leaving costs well under a microsecond.
+
+    Example::
+
+        >>> import audiolosses, torch
+        >>> with audiolosses.validate_values(False):
+        ...     loss = audiolosses.SISDRLoss()(torch.randn(2, 1, 800), torch.randn(2, 1, 800))
+    """
+
+    __slots__ = ("value", "previous")
+
+    def __init__(self, value: bool):
+        if not isinstance(value, bool):
+            raise TypeError(f"value must be a bool, got {type(value).__name__}")
+        self.value = value
+        self.previous = True
+
+    def __enter__(self) -> None:
+        global _VALIDATE_VALUES
+        self.previous = _VALIDATE_VALUES
+        _VALIDATE_VALUES = self.value
+
+    def __exit__(self, *exc_info) -> None:
+        global _VALIDATE_VALUES
+        _VALIDATE_VALUES = self.previous
+
+
+def values_checked() -> bool:
+    """Whether a value check should run now: switched on, and not inside a ``torch.compile`` trace."""
+    return _VALIDATE_VALUES and not torch.compiler.is_compiling()
 
 
 def _all_finite(x: torch.Tensor) -> bool:
@@ -61,7 +136,7 @@ def check_tensor(
             raise ValueError(f"{name} must be {shapes}, got shape {tuple(x.shape)}")
     if min_ndim is not None and x.dim() < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimensions, got shape {tuple(x.shape)}")
-    if finite and x.numel() > 0 and not _all_finite(x):
+    if finite and x.numel() > 0 and values_checked() and not _all_finite(x):
         raise ValueError(f"{name} contains NaN or Inf values")
     return x
 
@@ -69,9 +144,7 @@ def check_tensor(
 def check_same_shape(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
     """Check that two tensors have identical shapes."""
     if a.shape != b.shape:
-        raise ValueError(
-            f"{name_a} and {name_b} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}"
-        )
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
 
 
 def check_positive(value, name: str, *, allow_zero: bool = False) -> float:

@@ -31,9 +31,8 @@ from typing import Mapping
 import numpy as np
 import soundfile as sf
 import torch
-import torchaudio.functional as AF
 
-from ._validation import check_choice, check_positive, check_sample_rate, check_tensor
+from ._validation import check_choice, check_int, check_positive, check_same_shape, check_sample_rate, check_tensor
 from .spectral import scale_to_db
 
 __all__ = [
@@ -44,6 +43,8 @@ __all__ = [
     "load_example",
     "resample",
     "add_noise",
+    "mix_at_snr",
+    "colored_noise",
     "low_pass",
     "high_pass",
     "save_wav",
@@ -151,11 +152,13 @@ def resample(waveform: torch.Tensor, orig_sample_rate: int, new_sample_rate: int
     check_sample_rate(new_sample_rate, "new_sample_rate")
     if orig_sample_rate == new_sample_rate:
         return waveform
+    import torchaudio.functional as AF  # imported here: the losses never need torchaudio (CONTRIBUTING.md)
+
     return AF.resample(waveform, orig_sample_rate, new_sample_rate)
 
 
 def add_noise(signal: torch.Tensor, snr_db: float, *, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Add white Gaussian noise at an exact signal-to-noise ratio.
+    """Add white Gaussian noise at an exact signal-to-noise ratio (:func:`mix_at_snr`'s rule).
 
     The noise of each signal (each row along the last axis) is scaled so that
     ``10·log10(mean(signal²) / mean(noise²))`` equals ``snr_db`` for the noise actually drawn.
@@ -175,12 +178,69 @@ def add_noise(signal: torch.Tensor, snr_db: float, *, generator: torch.Generator
     check_tensor(signal, "signal", min_ndim=1)
     if isinstance(snr_db, bool) or not isinstance(snr_db, Real) or not math.isfinite(snr_db):
         raise TypeError(f"snr_db must be a finite number, got {snr_db!r}")
-    signal_power = signal.pow(2).mean(dim=-1, keepdim=True)
-    if bool((signal_power == 0).any()):
+    if bool((signal.pow(2).mean(dim=-1) == 0).any()):
         raise ValueError("signal has a silent row (all zeros): the SNR of silence is undefined")
     noise = torch.randn(signal.shape, generator=generator, dtype=signal.dtype, device=signal.device)
+    return mix_at_snr(signal, noise, snr_db)[0]
+
+
+def colored_noise(num_samples: int, exponent: float = 0.0, *, seed: int = 0,
+                  dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Seeded noise whose power spectrum falls as ``1 / f^exponent``, scaled to unit RMS.
+
+    ``exponent = 0`` is white noise, ``1`` pink, ``2`` brown (red). Made by shaping the spectrum of white
+    Gaussian noise (the DC bin is set to 0).
+
+    Args:
+        num_samples: length in samples (>= 2).
+        exponent: spectral slope, >= 0 (default 0, white).
+        seed: seed of a private generator (default 0); the global RNG is not touched.
+        dtype: floating dtype of the result (default float32).
+
+    Returns:
+        ``[num_samples]`` tensor with RMS 1.
+    """
+    check_int(num_samples, "num_samples", minimum=2)
+    exponent = check_positive(exponent, "exponent", allow_zero=True)
+    check_int(seed, "seed")
+    generator = torch.Generator().manual_seed(seed)
+    white = torch.randn(num_samples, generator=generator, dtype=torch.float64)
+    spectrum = torch.fft.rfft(white)
+    freqs = torch.arange(spectrum.shape[0], dtype=torch.float64)
+    shaping = torch.zeros_like(freqs)
+    shaping[1:] = freqs[1:].pow(-exponent / 2.0)
+    shaped = torch.fft.irfft(spectrum * shaping, n=num_samples)
+    return (shaped / shaped.pow(2).mean().sqrt()).to(dtype)
+
+
+def mix_at_snr(signal: torch.Tensor, noise: torch.Tensor, snr_db: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Scale ``noise`` so the signal-to-noise ratio is ``snr_db``, and add it to ``signal``.
+
+    The package's one add-noise rule: ``SNR = 10·log10(mean(signal²) / mean(noise²))`` for **each row along the
+    last (time) axis**, i.e. each channel of each item gets exactly ``snr_db`` (for mono audio, each item).
+    :func:`add_noise` is this rule with white Gaussian noise.
+
+    Args:
+        signal: ``[..., time]`` clean signal (e.g. speech); a silent row gets no noise (its SNR is undefined).
+        noise: same shape; no row may be silent.
+        snr_db: wanted SNR in dB (finite).
+
+    Returns:
+        ``(mixture, scaled_noise)`` with ``mixture = signal + scaled_noise``, both the shape of ``signal``.
+    """
+    check_tensor(signal, "signal", min_ndim=1)
+    check_tensor(noise, "noise", min_ndim=1)
+    check_same_shape(signal, noise, "signal", "noise")
+    if isinstance(snr_db, bool) or not isinstance(snr_db, Real):
+        raise TypeError(f"snr_db must be a real number of dB, got {snr_db!r}")
+    if not math.isfinite(snr_db):
+        raise ValueError(f"snr_db must be a finite number of dB, got {snr_db!r}")
+    signal_power = signal.pow(2).mean(dim=-1, keepdim=True)
     noise_power = noise.pow(2).mean(dim=-1, keepdim=True)
-    return signal + noise * (signal_power / noise_power / 10.0 ** (snr_db / 10.0)).sqrt()
+    if bool((noise_power == 0).any()):
+        raise ValueError("noise has a silent row (all zeros): no gain can reach an SNR")
+    scaled_noise = noise * (signal_power / noise_power / 10.0 ** (snr_db / 10.0)).sqrt()
+    return signal + scaled_noise, scaled_noise
 
 
 def low_pass(signal: torch.Tensor, cutoff_hz: float, sample_rate: int) -> torch.Tensor:

@@ -43,15 +43,15 @@ import math
 import torch
 from torch import nn
 
+from ._reduction import check_reduction, reduce_items
 from ._validation import (
     check_choice,
     check_int,
     check_positive,
     check_same_shape,
-    check_sample_rate,
     check_tensor,
+    values_checked,
 )
-from .plot import FigureExplorer, plot_spectrogram
 from .spectral import hann_window, scale_to_db, stft, stft_magnitude
 
 __all__ = [
@@ -61,14 +61,11 @@ __all__ = [
     "component_weights",
     "parametric_wiener_mask",
     "ideal_mask",
-    "mix_at_snr",
-    "colored_noise",
     "enhancement_magnitudes",
     "apply_mask",
     "speech_distortion_db",
     "noise_attenuation_db",
     "train_free_mask",
-    "ComponentLossExplorer",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -119,6 +116,8 @@ def _check_loss_inputs(mask, target, residual, allow_unbounded_mask: bool) -> No
     check_same_shape(mask, residual, "mask", "residual")
     if mask.numel() == 0:
         raise ValueError(f"mask is empty: shape {tuple(mask.shape)}")
+    if not values_checked():
+        return
     if not allow_unbounded_mask:
         low, high = (float(v) for v in mask.detach().aminmax())
         if low < 0 or high > 1:
@@ -184,9 +183,9 @@ def component_loss(
     mask: torch.Tensor,
     target: torch.Tensor,
     residual: torch.Tensor,
+    *,
     alpha: float = 0.2,
     beta: float | None = 0.8,
-    *,
     eps: float = 1e-8,
     allow_unbounded_mask: bool = False,
     reduction: str = "mean",
@@ -209,28 +208,40 @@ def component_loss(
         eps: stabiliser of the unit normalisation (default 1e-8): all-zero masks or residuals give a finite
             loss and gradient.
         allow_unbounded_mask: accept masks outside ``[0, 1]`` (default ``False``).
-        reduction: ``"mean"`` (default, auralflow's: divide by ``n = mask.numel()``), ``"sum"`` (no
-            division) or ``"none"`` (``[batch]``: each item's weighted sum divided by its own number of bins,
-            so ``"none"`` averages to ``"mean"``).
+        reduction: over the per-item values (each item's weighted sum divided by its own number of bins):
+            ``"mean"`` (default; equal to auralflow's division by ``n = mask.numel()``), ``"sum"`` or
+            ``"none"`` (``[batch]``).
+
+    Shape:
+        mask, target, residual: ``[batch, ...]`` (at least 2 axes), all the same shape.
+        output: 0-dim, or ``[batch]`` with ``reduction="none"``.
 
     Returns:
         A 0-dim tensor, or ``[batch]`` for ``reduction="none"``; differentiable with respect to all inputs.
+        Every term is per item (the unit normalisation too), so sharding a batch across processes under
+        ``DistributedDataParallel`` gives the gradients of the whole batch.
 
     Raises:
         TypeError: non-float inputs or weights that are not numbers.
         ValueError: mismatched shapes, fewer than 2 axes, NaN/Inf, mask outside ``[0, 1]``, negative
             target, negative weights or ``α + β > 1``, unknown ``reduction``.
+
+    Example::
+
+        >>> mask = torch.rand(2, 257, 40)
+        >>> speech, noise = torch.rand(2, 257, 40), torch.rand(2, 257, 40)
+        >>> component_loss(mask, speech, noise, alpha=0.1, beta=0.8).shape
+        torch.Size([])
+
+    Notebook: book/05_component_loss.ipynb
     """
     speech_weight, alpha, beta = component_weights(alpha, beta)
-    check_choice(reduction, "reduction", REDUCTIONS)
+    check_reduction(reduction)
     parts = loss_components(mask, target, residual, eps=eps, allow_unbounded_mask=allow_unbounded_mask)
-    per_item = (speech_weight * parts["speech_distortion"] + alpha * parts["noise_attenuation"]
-                + beta * parts["noise_quality"])
-    if reduction == "sum":
-        return per_item.sum()
-    if reduction == "none":
-        return per_item / (mask.numel() // mask.shape[0])
-    return per_item.sum() / mask.numel()
+    per_item = (
+        speech_weight * parts["speech_distortion"] + alpha * parts["noise_attenuation"] + beta * parts["noise_quality"]
+    )
+    return reduce_items(per_item / (mask.numel() // mask.shape[0]), reduction)
 
 
 class ComponentLoss(nn.Module):
@@ -242,29 +253,56 @@ class ComponentLoss(nn.Module):
             two-component loss. ``alpha + beta`` must be at most 1.
         eps: stabiliser of the unit normalisation (default 1e-8).
         allow_unbounded_mask: accept masks outside ``[0, 1]`` (default ``False``).
-        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``, as :func:`component_loss`.
+
+    Shape:
+        mask, target, residual: ``[batch, ...]``, the same shape; output: 0-dim, or ``[batch]``.
+
+    Example::
+
+        >>> loss = ComponentLoss(alpha=0.5, beta=None)
+        >>> value = loss(torch.rand(2, 257, 40), torch.rand(2, 257, 40), torch.rand(2, 257, 40))
+
+    Notebook: book/05_component_loss.ipynb
 
     Raises:
         TypeError: a weight or setting of the wrong type, at construction.
         ValueError: invalid weights (negative, ``alpha + beta > 1``) or settings, at construction.
     """
 
-    def __init__(self, alpha: float = 0.2, beta: float | None = 0.8, *, eps: float = 1e-8,
-                 allow_unbounded_mask: bool = False, reduction: str = "mean"):
+    def __init__(
+        self,
+        *,
+        alpha: float = 0.2,
+        beta: float | None = 0.8,
+        eps: float = 1e-8,
+        allow_unbounded_mask: bool = False,
+        reduction: str = "mean",
+    ):
         super().__init__()
         component_weights(alpha, beta)
         check_positive(eps, "eps")
-        check_choice(reduction, "reduction", REDUCTIONS)
+        check_reduction(reduction)
         self.alpha, self.beta, self.eps = alpha, beta, eps
         self.allow_unbounded_mask, self.reduction = allow_unbounded_mask, reduction
 
     def forward(self, mask: torch.Tensor, target: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
-        return component_loss(mask, target, residual, self.alpha, self.beta, eps=self.eps,
-                              allow_unbounded_mask=self.allow_unbounded_mask, reduction=self.reduction)
+        return component_loss(
+            mask,
+            target,
+            residual,
+            alpha=self.alpha,
+            beta=self.beta,
+            eps=self.eps,
+            allow_unbounded_mask=self.allow_unbounded_mask,
+            reduction=self.reduction,
+        )
 
     def extra_repr(self) -> str:
-        return (f"alpha={self.alpha}, beta={self.beta}, eps={self.eps}, "
-                f"allow_unbounded_mask={self.allow_unbounded_mask}, reduction={self.reduction!r}")
+        return (
+            f"alpha={self.alpha}, beta={self.beta}, eps={self.eps}, "
+            f"allow_unbounded_mask={self.allow_unbounded_mask}, reduction={self.reduction!r}"
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -278,8 +316,9 @@ def _check_magnitudes(target, residual, target_name="target", residual_name="res
     check_same_shape(target, residual, target_name, residual_name)
 
 
-def parametric_wiener_mask(target: torch.Tensor, residual: torch.Tensor, alpha: float,
-                           *, eps: float = 1e-12) -> torch.Tensor:
+def parametric_wiener_mask(
+    target: torch.Tensor, residual: torch.Tensor, alpha: float, *, eps: float = 1e-12
+) -> torch.Tensor:
     """The per-bin minimiser of the two-component loss: ``M* = (1 − α)S² / ((1 − α)S² + αR²)``.
 
     Setting the derivative of ``(1 − α)(M·S − S)² + α(M·R)²`` with respect to ``M`` to zero gives it;
@@ -301,8 +340,9 @@ def parametric_wiener_mask(target: torch.Tensor, residual: torch.Tensor, alpha: 
     return speech / (speech + alpha * residual.pow(2) + eps)
 
 
-def ideal_mask(speech: torch.Tensor, noise: torch.Tensor, kind: str = "ratio", *,
-               threshold_db: float = 0.0, eps: float = 1e-12) -> torch.Tensor:
+def ideal_mask(
+    speech: torch.Tensor, noise: torch.Tensor, kind: str = "ratio", *, threshold_db: float = 0.0, eps: float = 1e-12
+) -> torch.Tensor:
     """An ideal (oracle) mask computed from the true speech and noise magnitudes.
 
     - ``"binary"`` (IBM): 1 where the local SNR ``20·log10(S/N)`` exceeds ``threshold_db``, else 0;
@@ -338,66 +378,9 @@ def ideal_mask(speech: torch.Tensor, noise: torch.Tensor, kind: str = "ratio", *
 # --------------------------------------------------------------------------------------------------
 
 
-def colored_noise(num_samples: int, exponent: float = 0.0, *, seed: int = 0,
-                  dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """Seeded noise whose power spectrum falls as ``1 / f^exponent``, scaled to unit RMS.
-
-    ``exponent = 0`` is white noise, ``1`` pink, ``2`` brown (red). Made by shaping the spectrum of white
-    Gaussian noise (the DC bin is set to 0).
-
-    Args:
-        num_samples: length in samples (>= 2).
-        exponent: spectral slope, >= 0 (default 0, white).
-        seed: seed of a private generator (default 0); the global RNG is not touched.
-        dtype: floating dtype of the result (default float32).
-
-    Returns:
-        ``[num_samples]`` tensor with RMS 1.
-    """
-    check_int(num_samples, "num_samples", minimum=2)
-    exponent = check_positive(exponent, "exponent", allow_zero=True)
-    check_int(seed, "seed")
-    generator = torch.Generator().manual_seed(seed)
-    white = torch.randn(num_samples, generator=generator, dtype=torch.float64)
-    spectrum = torch.fft.rfft(white)
-    freqs = torch.arange(spectrum.shape[0], dtype=torch.float64)
-    shaping = torch.zeros_like(freqs)
-    shaping[1:] = freqs[1:].pow(-exponent / 2.0)
-    shaped = torch.fft.irfft(spectrum * shaping, n=num_samples)
-    return (shaped / shaped.pow(2).mean().sqrt()).to(dtype)
-
-
-def mix_at_snr(speech: torch.Tensor, noise: torch.Tensor, snr_db: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Scale ``noise`` so the speech-to-noise ratio is ``snr_db``, and add it to ``speech``.
-
-    ``SNR = 10·log10(Σ speech² / Σ noise²)`` per item, the sums running over the last (time) axis and any
-    channel axis after the first: ``[time]`` is one item, ``[batch, ..., time]`` has one SNR per batch item.
-
-    Args:
-        speech: ``[time]`` or ``[batch, ..., time]`` clean speech.
-        noise: same shape; must not be silent.
-        snr_db: wanted SNR in dB (finite).
-
-    Returns:
-        ``(mixture, scaled_noise)`` with ``mixture = speech + scaled_noise``, both the shape of ``speech``.
-    """
-    check_tensor(speech, "speech", min_ndim=1)
-    check_tensor(noise, "noise", min_ndim=1)
-    check_same_shape(speech, noise, "speech", "noise")
-    if isinstance(snr_db, bool) or not isinstance(snr_db, (int, float)) or not math.isfinite(snr_db):
-        raise ValueError(f"snr_db must be a finite number of dB, got {snr_db!r}")
-    dims = tuple(range(1, speech.dim())) if speech.dim() > 1 else (0,)
-    speech_power = speech.pow(2).sum(dim=dims, keepdim=True)
-    noise_power = noise.pow(2).sum(dim=dims, keepdim=True)
-    if bool((noise_power == 0).any()):
-        raise ValueError("noise is silent (all zeros) for at least one item: no gain can reach an SNR")
-    gain = (speech_power / (noise_power * 10.0 ** (snr_db / 10.0))).sqrt()
-    scaled_noise = noise * gain
-    return speech + scaled_noise, scaled_noise
-
-
-def enhancement_magnitudes(speech: torch.Tensor, noise: torch.Tensor, n_fft: int = 1024,
-                           hop_length: int = 256) -> dict[str, torch.Tensor]:
+def enhancement_magnitudes(
+    speech: torch.Tensor, noise: torch.Tensor, n_fft: int = 1024, hop_length: int = 256
+) -> dict[str, torch.Tensor]:
     """STFT magnitudes of the speech, the noise and their mixture (Hann window, ``center=True``).
 
     Args:
@@ -422,8 +405,7 @@ def enhancement_magnitudes(speech: torch.Tensor, noise: torch.Tensor, n_fft: int
     return magnitudes
 
 
-def apply_mask(mask: torch.Tensor, mixture: torch.Tensor, n_fft: int = 1024,
-               hop_length: int = 256) -> torch.Tensor:
+def apply_mask(mask: torch.Tensor, mixture: torch.Tensor, n_fft: int = 1024, hop_length: int = 256) -> torch.Tensor:
     """Apply a magnitude mask to a mixture and resynthesise with the mixture's phase.
 
     ``y = ISTFT(M · X)`` where ``X = STFT(mixture)``: the mask scales each bin's magnitude and leaves its
@@ -445,8 +427,7 @@ def apply_mask(mask: torch.Tensor, mixture: torch.Tensor, n_fft: int = 1024,
     check_same_shape(mask, spectrum.real, "mask", "the mixture's STFT")
     window = hann_window(n_fft, device=mixture.device, dtype=mixture.dtype)
     masked = (mask * spectrum).reshape(-1, *spectrum.shape[-2:])
-    waveform = torch.istft(masked, n_fft, hop_length, n_fft, window=window, center=True,
-                           length=mixture.shape[-1])
+    waveform = torch.istft(masked, n_fft, hop_length, n_fft, window=window, center=True, length=mixture.shape[-1])
     return waveform.reshape(mixture.shape)
 
 
@@ -486,9 +467,17 @@ def noise_attenuation_db(mask: torch.Tensor, noise: torch.Tensor) -> torch.Tenso
     return 10.0 * torch.log10(ratio.clamp(max=1e12))
 
 
-def train_free_mask(target: torch.Tensor, residual: torch.Tensor, alpha: float = 0.5,
-                    beta: float | None = None, *, steps: int = 300, lr: float = 0.05,
-                    bounded: bool = False, seed: int = 0) -> tuple[torch.Tensor, list[float]]:
+def train_free_mask(
+    target: torch.Tensor,
+    residual: torch.Tensor,
+    alpha: float = 0.5,
+    beta: float | None = None,
+    *,
+    steps: int = 300,
+    lr: float = 0.05,
+    bounded: bool = False,
+    seed: int = 0,
+) -> tuple[torch.Tensor, list[float]]:
     """Fit one free gain per bin to minimise :func:`component_loss` with Adam, for a fixed ``S`` and ``R``.
 
     This is the component loss with nothing between it and the mask: what the loss *wants*, free of any
@@ -525,81 +514,10 @@ def train_free_mask(target: torch.Tensor, residual: torch.Tensor, alpha: float =
     losses = []
     for _ in range(steps):
         mask = torch.sigmoid(parameter) if bounded else parameter
-        loss = component_loss(mask, target, residual, alpha, beta, allow_unbounded_mask=not bounded)
+        loss = component_loss(mask, target, residual, alpha=alpha, beta=beta, allow_unbounded_mask=not bounded)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         losses.append(float(loss.detach()))
     mask = torch.sigmoid(parameter) if bounded else parameter
     return mask.detach(), losses
-
-
-# --------------------------------------------------------------------------------------------------
-# Interactive figure
-# --------------------------------------------------------------------------------------------------
-
-
-class ComponentLossExplorer(FigureExplorer):
-    """Pick α, β and the residual; see the mask the component loss wants and what it does.
-
-    For each setting a free mask is trained (:func:`train_free_mask`) on the given
-    magnitudes; the figure shows the mask, the enhanced magnitude and the speech distortion / noise
-    attenuation it achieves. Live in Jupyter and on Colab; the website shows the default setting.
-
-    Args:
-        speech: ``[freq, frames]`` speech magnitude ``|S|``.
-        noise: ``[freq, frames]`` noise magnitude ``|N|``.
-        mixture: ``[freq, frames]`` mixture magnitude ``|X|``.
-        sample_rate: sample rate (Hz) of the audio, for the axes.
-        hop_length: STFT hop of the magnitudes, for the time axis.
-        alpha: initial α (default 0.5).
-        beta: initial β (default 0.0).
-        steps: Adam steps per redraw (default 200).
-    """
-
-    def __init__(self, speech: torch.Tensor, noise: torch.Tensor, mixture: torch.Tensor, sample_rate: int,
-                 hop_length: int, *, alpha: float = 0.5, beta: float = 0.0, steps: int = 200):
-        import ipywidgets as widgets
-
-        for name, value in (("speech", speech), ("noise", noise), ("mixture", mixture)):
-            check_tensor(value, name, ndim=2)
-        check_same_shape(speech, noise, "speech", "noise")
-        check_same_shape(speech, mixture, "speech", "mixture")
-        check_sample_rate(sample_rate)
-        check_int(hop_length, "hop_length", minimum=1)
-        component_weights(alpha, beta)
-        self.steps = check_int(steps, "steps", minimum=1)
-        self.speech, self.noise, self.mixture = speech, noise, mixture
-        self.sample_rate, self.hop_length = sample_rate, hop_length
-        super().__init__({
-            "alpha": widgets.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="alpha",
-                                         continuous_update=False),
-            "beta": widgets.FloatSlider(value=beta, min=0.0, max=1.0, step=0.05, description="beta",
-                                        continuous_update=False),
-            "residual": widgets.Dropdown(options=["true noise |N|", "|X| - |S|"], description="residual"),
-        })
-
-    def figure(self):
-        """Train a mask for the current α, β and residual, and draw it with the enhanced magnitude."""
-        import matplotlib.pyplot as plt
-
-        alpha, beta, residual_kind = self.values["alpha"], self.values["beta"], self.values["residual"]
-        note = ""
-        if alpha + beta > 1.0:  # the sliders can cross the constraint: clip beta, and say so
-            beta, note = 1.0 - alpha, " (beta clipped to 1 - alpha)"
-        residual = self.noise if residual_kind.startswith("true") else self.mixture - self.speech
-        mask, _ = train_free_mask(self.speech[None], residual[None], alpha, beta, steps=self.steps)
-        mask = mask[0].clamp(0.0, 1.0)
-        distortion = float(speech_distortion_db(mask[None], self.speech[None]))
-        attenuation = float(noise_attenuation_db(mask[None], self.noise[None]))
-        fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.4))
-        plot_spectrogram(mask, self.sample_rate, self.hop_length, ax=axes[0], kind="db",
-                         dynamic_range_db=None, title="trained mask (gain)", colorbar=False)
-        axes[0].images[0].set_clim(0.0, 1.0)
-        fig.colorbar(axes[0].images[0], ax=axes[0], label="gain", pad=0.01)
-        plot_spectrogram(mask * self.mixture, self.sample_rate, self.hop_length, ax=axes[1],
-                         title="enhanced |M·X|")
-        fig.suptitle(f"alpha={alpha:.2f}, beta={beta:.2f}{note}, speech weight={max(0.0, 1 - alpha - beta):.2f}: "
-                     f"speech distortion {distortion:.1f} dB, noise attenuation {attenuation:.1f} dB")
-        fig.tight_layout()
-        return fig

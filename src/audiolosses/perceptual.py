@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._precision import float32_inside
 from ._validation import (
     check_choice,
     check_int,
@@ -45,7 +46,6 @@ from ._validation import (
     check_sample_rate,
     check_tensor,
 )
-from .plot import FigureExplorer
 from .spectral import bark_to_hz, hz_to_bark
 
 __all__ = [
@@ -66,7 +66,6 @@ __all__ = [
     "DISTANCES",
     "WEIGHTINGS",
     "FILTER_METHODS",
-    "FilterBankExplorer",
 ]
 
 #: Distances between auditory images, ``"cosine"`` (negative cosine similarity, the original), ``"mse"``, ``"l1"``.
@@ -149,12 +148,15 @@ def bark_centres(n_bands: int, f_min: float, f_max: float, *, dtype: torch.dtype
     check_int(n_bands, "n_bands", minimum=1)
     check_positive(f_min, "f_min", allow_zero=True)
     check_positive(f_max, "f_max")
-    barks = torch.linspace(float(hz_to_bark(float(f_min))), float(hz_to_bark(float(f_max))), n_bands,
-                           dtype=torch.float64)
+    barks = torch.linspace(
+        float(hz_to_bark(float(f_min))), float(hz_to_bark(float(f_max))), n_bands, dtype=torch.float64
+    )
     return bark_to_hz(barks).to(dtype)
 
 
-def band_edges(n_bands: int, sample_rate: int, f_min: float, f_max: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def band_edges(
+    n_bands: int, sample_rate: int, f_min: float, f_max: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Centre, lower and upper edge of each band: ``centre ± ERB(centre)/2``, clipped to ``[0, Nyquist]``.
 
     Args:
@@ -196,8 +198,9 @@ def _hamming(n_taps: int) -> torch.Tensor:
     return 0.54 - 0.46 * torch.cos(2 * math.pi * n / (n_taps - 1))
 
 
-def frequency_sampling_fir(n_taps: int, frequencies: torch.Tensor, gains: torch.Tensor, *,
-                           n_freqs: int | None = None) -> torch.Tensor:
+def frequency_sampling_fir(
+    n_taps: int, frequencies: torch.Tensor, gains: torch.Tensor, *, n_freqs: int | None = None
+) -> torch.Tensor:
     """Design one linear-phase FIR filter by frequency sampling (the method of ``scipy.signal.firwin2``).
 
     The desired amplitude response, given at ``frequencies`` (as fractions of Nyquist, from 0 to 1) and
@@ -252,15 +255,17 @@ def _gaussian(n_points: int, std: float) -> torch.Tensor:
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_bank(n_bands, n_taps, sample_rate, f_min, f_max, shape_points, shape_std,
-                 bump_endpoint=False) -> torch.Tensor:
+def _cached_bank(
+    n_bands, n_taps, sample_rate, f_min, f_max, shape_points, shape_std, bump_endpoint=False
+) -> torch.Tensor:
     _, lower, upper = band_edges(n_bands, sample_rate, f_min, f_max)
     nyquist = sample_rate / 2
     shape = _gaussian(shape_points, shape_std).expand(n_bands, -1)
     # zounds since March 2020 excludes the upper edge (numpy linspace(..., endpoint=False)); zounds of 2018
     # included it. A point repeated at Nyquist (a band clipped there) is a jump, as firwin2 treats it.
-    steps = torch.arange(shape_points, dtype=torch.float64) / (shape_points - 1 if bump_endpoint and shape_points > 1
-                                                              else shape_points)
+    steps = torch.arange(shape_points, dtype=torch.float64) / (
+        shape_points - 1 if bump_endpoint and shape_points > 1 else shape_points
+    )
     start, stop = (lower / nyquist)[:, None], (upper / nyquist)[:, None]
     points = start + (stop - start) * steps  # [n_bands, shape_points]
     zeros, ones = torch.zeros(n_bands, 1, dtype=torch.float64), torch.ones(n_bands, 1, dtype=torch.float64)
@@ -332,8 +337,9 @@ def bark_filter_bank(
     check_positive(shape_std, "shape_std")
     if not isinstance(bump_endpoint, bool):
         raise TypeError(f"bump_endpoint must be True or False, got {bump_endpoint!r}")
-    bank = _cached_bank(n_bands, n_taps, sample_rate, float(f_min), float(f_max), shape_points, float(shape_std),
-                        bump_endpoint)
+    bank = _cached_bank(
+        n_bands, n_taps, sample_rate, float(f_min), float(f_max), shape_points, float(shape_std), bump_endpoint
+    )
     return bank.to(device=device, dtype=dtype)
 
 
@@ -362,7 +368,9 @@ def _fft_cost(n_bands, n_taps, length):
     return 3 * (n_bands + 1) * size * math.log2(size) + 4 * n_bands * size
 
 
-def filter_bank_apply(waveform: torch.Tensor, bank: torch.Tensor, *, stride: int = 1, method: str = "auto") -> torch.Tensor:
+def filter_bank_apply(
+    waveform: torch.Tensor, bank: torch.Tensor, *, stride: int = 1, method: str = "auto"
+) -> torch.Tensor:
     """Filter ``waveform`` with every filter of ``bank`` as zounds does: ``conv1d(x, bank, stride, padding=n_taps)``.
 
     ``conv1d`` is a cross-correlation with zero padding of ``n_taps`` samples on both sides, so a signal of
@@ -393,8 +401,10 @@ def filter_bank_apply(waveform: torch.Tensor, bank: torch.Tensor, *, stride: int
     check_int(stride, "stride", minimum=1)
     check_choice(method, "method", FILTER_METHODS)
     if bank.dtype != waveform.dtype or bank.device != waveform.device:
-        raise TypeError(f"bank must have the dtype and device of waveform ({waveform.dtype}, {waveform.device}), "
-                        f"got {bank.dtype}, {bank.device}")
+        raise TypeError(
+            f"bank must have the dtype and device of waveform ({waveform.dtype}, {waveform.device}), "
+            f"got {bank.dtype}, {bank.device}"
+        )
     n_bands, n_taps = bank.shape
     leading, length = waveform.shape[:-1], waveform.shape[-1]
     signal = waveform.reshape(-1, 1, length)
@@ -447,8 +457,11 @@ def _bank_spectrum(bank: torch.Tensor, size: int) -> torch.Tensor:
     spectrum = torch.fft.rfft(F.pad(bank.flip(-1), (1, 0)), n=size)
     if len(_SPECTRUM_CACHE) > 32:
         _SPECTRUM_CACHE.clear()
-    _SPECTRUM_CACHE[key] = (weakref.ref(bank, lambda _ref, key=key: _SPECTRUM_CACHE.pop(key, None)),
-                            bank._version, spectrum)
+    _SPECTRUM_CACHE[key] = (
+        weakref.ref(bank, lambda _ref, key=key: _SPECTRUM_CACHE.pop(key, None)),
+        bank._version,
+        spectrum,
+    )
     return spectrum
 
 
@@ -475,8 +488,7 @@ def a_weighting_db(frequency) -> torch.Tensor:
     if frequency.numel() and bool((frequency <= 0).any()):
         raise ValueError("frequency must be > 0 Hz (the A-weighting is -inf dB at 0 Hz)")
     f2 = frequency.to(torch.float64) ** 2
-    ratio = (12200.0 ** 2) * f2 ** 2 / (
-        (f2 + 20.6 ** 2) * torch.sqrt((f2 + 107.7 ** 2) * (f2 + 737.9 ** 2)) * (f2 + 12200.0 ** 2))
+    ratio = (12200.0**2) * f2**2 / ((f2 + 20.6**2) * torch.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12200.0**2))
     return (2.0 + 20 * torch.log10(ratio)).to(frequency.dtype)
 
 
@@ -512,8 +524,15 @@ def _check_waveform(x: torch.Tensor, name: str) -> None:
     check_min_length(x, 1, name, "one sample")
 
 
-def auditory_image(waveform: torch.Tensor, bank: torch.Tensor, *, stride: int = 1, log_factor: float = 10.0,
-                   weights: torch.Tensor | None = None, method: str = "auto") -> torch.Tensor:
+def auditory_image(
+    waveform: torch.Tensor,
+    bank: torch.Tensor,
+    *,
+    stride: int = 1,
+    log_factor: float = 10.0,
+    weights: torch.Tensor | None = None,
+    method: str = "auto",
+) -> torch.Tensor:
     """The model's "auditory image": filter bank → half-wave rectification → ``log(1 + k·x)`` → weights.
 
     Args:
@@ -560,7 +579,7 @@ def perceptual_loss(
     input: torch.Tensor,
     target: torch.Tensor,
     *,
-    sample_rate: int = 11025,
+    sample_rate: int,
     n_bands: int = 512,
     n_taps: int = 512,
     f_min: float = 1.0,
@@ -574,20 +593,48 @@ def perceptual_loss(
 ) -> torch.Tensor:
     """Functional form of :class:`PerceptualLoss` (defaults: the original experiment's settings).
 
+    Builds the filter bank on every call: build a :class:`PerceptualLoss` once to train with.
+
     Args:
         input: ``[batch, channels, time]``, ``[batch, time]`` or ``[time]``.
         target: same shape and dtype as ``input``.
-        sample_rate, n_bands, n_taps, f_min, f_max, stride, log_factor, weighting, distance, reduction, method:
+        sample_rate: sample rate of the audio in Hz (required; the original experiment's is 11025).
+        n_bands, n_taps, f_min, f_max, stride, log_factor, weighting, distance, reduction, method:
             as in :class:`PerceptualLoss`.
+
+    Shape:
+        input, target: ``[batch, channels, time]``, ``[batch, time]`` or ``[time]``; output: 0-dim, or
+        ``[batch]`` with ``reduction="none"``.
 
     Returns:
         0-dim tensor, or ``[batch]`` with ``reduction="none"``.
+
+    Example::
+
+        >>> x = torch.randn(2, 1, 4096)
+        >>> loss = perceptual_loss(x, x.flip(-1), sample_rate=11025, n_bands=32, n_taps=64)
+        >>> loss.shape
+        torch.Size([])
+
+    Notebook: book/04_perceptual_loss.ipynb
     """
-    module = PerceptualLoss(sample_rate=sample_rate, n_bands=n_bands, n_taps=n_taps, f_min=f_min, f_max=f_max,
-                            stride=stride, log_factor=log_factor, weighting=weighting, distance=distance,
-                            reduction=reduction, method=method)
-    return module.to(device=input.device if isinstance(input, torch.Tensor) else None,
-                     dtype=input.dtype if isinstance(input, torch.Tensor) and input.is_floating_point() else None)(input, target)
+    module = PerceptualLoss(
+        sample_rate=sample_rate,
+        n_bands=n_bands,
+        n_taps=n_taps,
+        f_min=f_min,
+        f_max=f_max,
+        stride=stride,
+        log_factor=log_factor,
+        weighting=weighting,
+        distance=distance,
+        reduction=reduction,
+        method=method,
+    )
+    return module.to(
+        device=input.device if isinstance(input, torch.Tensor) else None,
+        dtype=input.dtype if isinstance(input, torch.Tensor) and input.is_floating_point() else None,
+    )(input, target)
 
 
 class PerceptualLoss(nn.Module):
@@ -598,7 +645,7 @@ class PerceptualLoss(nn.Module):
     ``.to(device/dtype)`` and are saved in ``state_dict``.
 
     Args:
-        sample_rate: sample rate of the audio, Hz (default 11025).
+        sample_rate: sample rate of the audio, Hz (required; ``original()`` uses the experiment's 11025).
         n_bands: filter-bank bands (default 512).
         n_taps: taps per FIR filter (default 512).
         f_min: centre of the lowest band, Hz (default 1).
@@ -618,15 +665,40 @@ class PerceptualLoss(nn.Module):
     A silent input or target (an all-zero auditory image) gives a finite loss and finite gradients: the
     cosine distance is then 0, as in zounds, whose ``F.cosine_similarity`` clamps the norms.
 
+    Under ``torch.autocast`` the loss runs in float32 (autocast off inside, half-precision inputs cast up):
+    the bank's convolution and the log compression need float32's digits.
+
     Shape:
         input, target: ``[batch, channels, time]``, ``[batch, time]`` or ``[time]`` (one item); each item
-        (first axis) is flattened into one vector before the distance.
+        (first axis) is flattened into one vector before the distance. Output: 0-dim, or ``[batch]`` with
+        ``reduction="none"``. Every distance is per item, so a batch sharded across processes
+        (``DistributedDataParallel``) gives the gradients of the whole batch.
+
+    Example::
+
+        >>> loss = PerceptualLoss(sample_rate=16000, n_bands=64, n_taps=128)
+        >>> x = torch.randn(2, 1, 4096, requires_grad=True)
+        >>> loss(x, torch.randn(2, 1, 4096)).backward()
+
+    Notebook: book/04_perceptual_loss.ipynb
     """
 
-    def __init__(self, sample_rate: int = 11025, n_bands: int = 512, n_taps: int = 512, f_min: float = 1.0,
-                 f_max: float | None = None, stride: int = 1, log_factor: float = 10.0,
-                 weighting: str | None = "a_db_offset", distance: str = "cosine", reduction: str = "mean",
-                 method: str = "auto", bump_endpoint: bool = False):
+    def __init__(
+        self,
+        *,
+        sample_rate: int,
+        n_bands: int = 512,
+        n_taps: int = 512,
+        f_min: float = 1.0,
+        f_max: float | None = None,
+        stride: int = 1,
+        log_factor: float = 10.0,
+        weighting: str | None = "a_db_offset",
+        distance: str = "cosine",
+        reduction: str = "mean",
+        method: str = "auto",
+        bump_endpoint: bool = False,
+    ):
         super().__init__()
         check_int(stride, "stride", minimum=1)
         check_positive(log_factor, "log_factor")
@@ -648,7 +720,7 @@ class PerceptualLoss(nn.Module):
         self.register_buffer("centres", centres.float())
 
     @classmethod
-    def original(cls, **overrides) -> "PerceptualLoss":
+    def original(cls, **overrides) -> PerceptualLoss:
         """The blog experiment's settings (:data:`ORIGINAL_SETTINGS`) on zounds' filter design as of 2020.
 
         This is the loss chapter 4's experiment trained with. Its bank follows zounds after March 2020 (the
@@ -658,7 +730,7 @@ class PerceptualLoss(nn.Module):
         return cls(**{**ORIGINAL_SETTINGS, **overrides})
 
     @classmethod
-    def blog_2018(cls, **overrides) -> "PerceptualLoss":
+    def blog_2018(cls, **overrides) -> PerceptualLoss:
         """The blog experiment's settings on zounds' filter design of 2018 (``bump_endpoint=True``).
 
         zounds' ``fir_filter_bank`` placed the bump's last point on each band's upper edge until March 2020;
@@ -667,23 +739,32 @@ class PerceptualLoss(nn.Module):
         return cls(**{**ORIGINAL_SETTINGS, "bump_endpoint": True, **overrides})
 
     def extra_repr(self) -> str:
-        return (f"sample_rate={self.sample_rate}, n_bands={self.n_bands}, n_taps={self.n_taps}, "
-                f"f_min={self.f_min}, f_max={self.f_max}, stride={self.stride}, log_factor={self.log_factor}, "
-                f"weighting={self.weighting!r}, distance={self.distance!r}, reduction={self.reduction!r}"
-                + (", bump_endpoint=True" if self.bump_endpoint else ""))
+        return (
+            f"sample_rate={self.sample_rate}, n_bands={self.n_bands}, n_taps={self.n_taps}, "
+            f"f_min={self.f_min}, f_max={self.f_max}, stride={self.stride}, log_factor={self.log_factor}, "
+            f"weighting={self.weighting!r}, distance={self.distance!r}, reduction={self.reduction!r}"
+            + (", bump_endpoint=True" if self.bump_endpoint else "")
+        )
 
     def features(self, waveform: torch.Tensor) -> torch.Tensor:
         """The auditory image of ``waveform`` ``[..., time]`` → ``[..., n_bands, frames]``."""
         _check_waveform(waveform, "waveform")
         if waveform.dtype != self.bank.dtype or waveform.device != self.bank.device:
-            raise TypeError(f"waveform ({waveform.dtype}, {waveform.device}) must match the loss's buffers "
-                            f"({self.bank.dtype}, {self.bank.device}); call .to() on the loss")
+            raise TypeError(
+                f"waveform ({waveform.dtype}, {waveform.device}) must match the loss's buffers "
+                f"({self.bank.dtype}, {self.bank.device}); call .to() on the loss"
+            )
         weights = None if self.weighting is None else self.weights
-        return auditory_image(waveform, self.bank, stride=self.stride, log_factor=self.log_factor,
-                              weights=weights, method=self.method)
+        return auditory_image(
+            waveform, self.bank, stride=self.stride, log_factor=self.log_factor, weights=weights, method=self.method
+        )
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The distance between the auditory images of ``input`` and ``target`` (see the class docstring)."""
+        return self._forward(input, target)
+
+    @float32_inside
+    def _forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         _check_waveform(input, "input")
         _check_waveform(target, "target")
         check_same_shape(input, target, "input", "target")
@@ -704,82 +785,3 @@ class PerceptualLoss(nn.Module):
         check_tensor(target_image, "target_image", min_ndim=2, finite=False)  # a full pass over 4.5M values
         check_same_shape(input_image, target_image, "input_image", "target_image")
         return _distance(input_image, target_image, self.distance, self.reduction)
-
-
-# ----------------------------------------------------------------------------------------------------
-# Interactive explorer
-# ----------------------------------------------------------------------------------------------------
-
-
-class FilterBankExplorer(FigureExplorer):
-    """Explore the Bark FIR bank: bands, taps, lowest centre and log factor → responses and auditory image.
-
-    Live in Jupyter and Colab; on the static website it shows the figure for its default settings.
-
-    Args:
-        clips: name → waveform ``[time]`` or ``[channels, time]`` at ``sample_rate`` (a few thousand samples).
-        sample_rate: sample rate of the clips, Hz (default 11025).
-        n_bands: initial band count (choices 32 … 512 in steps of 32; default 128).
-        n_taps: initial taps (choices 64, 128, 256, 512, 1024; default 512).
-        f_min: initial lowest centre, Hz (choices 1, 20, 50, 100, 200; default 1).
-        log_factor: initial ``k`` of ``log(1 + k·x)`` (choices 1, 10, 100, 1000; default 10).
-    """
-
-    TAPS_CHOICES = (64, 128, 256, 512, 1024)
-    F_MIN_CHOICES = (1.0, 20.0, 50.0, 100.0, 200.0)
-    LOG_FACTOR_CHOICES = (1.0, 10.0, 100.0, 1000.0)
-
-    def __init__(self, clips, sample_rate: int = 11025, *, n_bands: int = 128, n_taps: int = 512,
-                 f_min: float = 1.0, log_factor: float = 10.0):
-        import ipywidgets as widgets
-
-        if not isinstance(clips, dict) or not clips:
-            raise ValueError("clips must be a non-empty dict of name -> waveform")
-        for name, clip in clips.items():
-            check_tensor(clip, f"clips[{name!r}]", ndim=(1, 2))
-        check_sample_rate(sample_rate)
-        check_int(n_bands, "n_bands", minimum=32)
-        check_choice(n_taps, "n_taps", self.TAPS_CHOICES)
-        check_choice(float(f_min), "f_min", self.F_MIN_CHOICES)
-        check_choice(float(log_factor), "log_factor", self.LOG_FACTOR_CHOICES)
-        self.clips = {name: (c if c.dim() == 1 else c.mean(dim=0)).float() for name, c in clips.items()}
-        self.sample_rate = sample_rate
-        super().__init__({
-            "clip": widgets.Dropdown(options=list(self.clips), description="clip"),
-            "n_bands": widgets.IntSlider(value=n_bands, min=32, max=512, step=32, description="bands",
-                                         continuous_update=False),
-            "n_taps": widgets.SelectionSlider(options=self.TAPS_CHOICES, value=n_taps, description="taps"),
-            "f_min": widgets.SelectionSlider(options=self.F_MIN_CHOICES, value=float(f_min), description="f_min"),
-            "log_factor": widgets.SelectionSlider(options=self.LOG_FACTOR_CHOICES, value=float(log_factor),
-                                                  description="log factor"),
-        })
-
-    def figure(self):
-        """Draw the bank's frequency responses and the clip's auditory image; return the figure."""
-        import matplotlib.pyplot as plt
-        import numpy as np
-
-        values = self.values
-        n_bands, n_taps, f_min, log_factor = values["n_bands"], values["n_taps"], values["f_min"], values["log_factor"]
-        bank = bark_filter_bank(n_bands, n_taps, self.sample_rate, f_min)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 3.4), gridspec_kw={"width_ratios": [1, 1.3]})
-        n_fft = 8192
-        response = torch.fft.rfft(bank.double(), n=n_fft).abs()
-        freqs = np.fft.rfftfreq(n_fft, 1 / self.sample_rate)
-        for band in range(0, n_bands, max(1, n_bands // 12)):
-            left.plot(freqs[1:], 20 * np.log10(response[band, 1:].numpy() + 1e-9), lw=1)
-        left.set_xscale("log")
-        left.set_ylim(-80, 5)
-        left.set_xlabel("frequency (Hz)")
-        left.set_ylabel("gain (dB)")
-        left.set_title(f"every {max(1, n_bands // 12)}th of {n_bands} bands, {n_taps} taps")
-        image = auditory_image(self.clips[values["clip"]], bank, log_factor=log_factor)
-        pooled = F.avg_pool1d(image[None], 8)[0] if image.shape[-1] >= 8 else image
-        duration = self.clips[values["clip"]].shape[-1] / self.sample_rate
-        right.imshow(pooled.numpy(), origin="lower", aspect="auto", cmap="magma",
-                     extent=(0.0, duration, 0, n_bands))
-        right.set_xlabel("time (s)")
-        right.set_ylabel("band (Bark-spaced)")
-        right.set_title(f"{values['clip']}: log(1 + {log_factor:g}·relu(x))")
-        fig.tight_layout()
-        return fig

@@ -32,8 +32,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._precision import float32_inside
+from ._reduction import check_reduction, reduce_items
 from ._validation import (
-    check_choice,
     check_int,
     check_min_length,
     check_positive,
@@ -41,8 +42,6 @@ from ._validation import (
     check_sample_rate,
     check_tensor,
 )
-from .audio import add_noise, low_pass
-from .plot import FigureExplorer, plot_spectrogram
 from .spectral import _mel_spectrogram, db_to_scale
 
 __all__ = [
@@ -52,23 +51,21 @@ __all__ = [
     "RelativeVolumeMelLoss",
     "relative_db_map",
     "soft_clamp",
-    "RelativeVolumeMelExplorer",
 ]
 
 #: The floor of the error's level in dB, hard-coded in audiocraft.
 DELTA_FLOOR_DB = -120.0
 
 
-def _check_inputs(estimate, ground_truth, n_fft, n_mels, num_aggregated_bands, min_rel, max_rel):
-    check_tensor(estimate, "estimate", min_ndim=1)
-    check_tensor(ground_truth, "ground_truth", min_ndim=1)
-    check_same_shape(estimate, ground_truth, "estimate", "ground_truth")
-    if estimate.dtype != ground_truth.dtype:
-        raise TypeError(f"estimate and ground_truth must have the same dtype, got {estimate.dtype} and "
-                        f"{ground_truth.dtype}")
+def _check_inputs(input, target, n_fft, n_mels, num_aggregated_bands, min_rel, max_rel):
+    check_tensor(input, "input", min_ndim=1)
+    check_tensor(target, "target", min_ndim=1)
+    check_same_shape(input, target, "input", "target")
+    if input.dtype != target.dtype:
+        raise TypeError(f"input and target must have the same dtype, got {input.dtype} and {target.dtype}")
     check_int(n_fft, "n_fft", minimum=2)
     check_int(n_mels, "n_mels", minimum=1)
-    check_min_length(ground_truth, n_fft, "ground_truth", f"one STFT frame of n_fft={n_fft}")
+    check_min_length(target, n_fft, "target", f"one STFT frame of n_fft={n_fft}")
     check_int(num_aggregated_bands, "num_aggregated_bands", minimum=1)
     if num_aggregated_bands > n_mels:
         raise ValueError(f"num_aggregated_bands must be <= n_mels={n_mels}, got {num_aggregated_bands}")
@@ -98,9 +95,22 @@ def _mel(x, sample_rate, n_mels, n_fft, hop_length):
     Its top mel frequency is torchaudio's default ``float(sample_rate // 2)``: 5512 Hz, not 5512.5 Hz, at an odd
     rate such as 11025 Hz, so the bank (and every score) equals audiocraft's at any sample rate.
     """
-    return _mel_spectrogram(x, sample_rate, n_fft, hop_length, n_fft, n_mels, 0.0, float(sample_rate // 2), 2.0,
-                            True, True,
-                            "reflect", None, "htk")
+    return _mel_spectrogram(
+        x,
+        sample_rate,
+        n_fft,
+        hop_length,
+        n_fft,
+        n_mels,
+        0.0,
+        float(sample_rate // 2),
+        2.0,
+        True,
+        True,
+        "reflect",
+        None,
+        "htk",
+    )
 
 
 def _db(amplitude: torch.Tensor, floor_db: float) -> torch.Tensor:
@@ -109,10 +119,10 @@ def _db(amplitude: torch.Tensor, floor_db: float) -> torch.Tensor:
 
 
 def relative_db_map(
-    estimate: torch.Tensor,
-    ground_truth: torch.Tensor,
+    input: torch.Tensor,
+    target: torch.Tensor,
     *,
-    sample_rate: int = 24000,
+    sample_rate: int,
     n_mels: int = 80,
     n_fft: int = 512,
     hop_length: int = 128,
@@ -124,12 +134,32 @@ def relative_db_map(
 ) -> torch.Tensor:
     """The clamped relative level ``r`` of every mel bin, in dB (steps 1–3 of RVM, before averaging).
 
-    Same arguments as :func:`relative_volume_mel`. Returns ``[*, n_mels, frames]`` for inputs ``[*, time]``.
+    Same arguments as :func:`relative_volume_mel`.
+
+    Shape:
+        input, target: ``[*, time]``; output: ``[*, n_mels, frames]``.
+
+    Example::
+
+        >>> x = torch.randn(2, 1, 24000)
+        >>> relative_db_map(x + 0.1 * torch.randn_like(x), x, sample_rate=24000).shape
+        torch.Size([2, 1, 80, 188])
     """
-    _check_inputs(estimate, ground_truth, n_fft, n_mels, 1, min_relative_volume, max_relative_volume)
+    _check_inputs(input, target, n_fft, n_mels, 1, min_relative_volume, max_relative_volume)
     _check_settings(sample_rate, hop_length, min_activity_volume)
-    return _relative_db(estimate, ground_truth, sample_rate, n_mels, n_fft, hop_length, min_relative_volume,
-                        max_relative_volume, max_initial_gain, min_activity_volume, per_item)
+    return _relative_db(
+        input,
+        target,
+        sample_rate,
+        n_mels,
+        n_fft,
+        hop_length,
+        min_relative_volume,
+        max_relative_volume,
+        max_initial_gain,
+        min_activity_volume,
+        per_item,
+    )
 
 
 def _check_settings(sample_rate, hop_length, min_activity_volume) -> None:
@@ -139,8 +169,19 @@ def _check_settings(sample_rate, hop_length, min_activity_volume) -> None:
         raise ValueError(f"min_activity_volume must be a finite number of dB, got {min_activity_volume}")
 
 
-def _relative_db(estimate, ground_truth, sample_rate, n_mels, n_fft, hop_length, min_relative_volume,
-                 max_relative_volume, max_initial_gain, min_activity_volume, per_item) -> torch.Tensor:
+def _relative_db(
+    estimate,
+    ground_truth,
+    sample_rate,
+    n_mels,
+    n_fft,
+    hop_length,
+    min_relative_volume,
+    max_relative_volume,
+    max_initial_gain,
+    min_activity_volume,
+    per_item,
+) -> torch.Tensor:
     """:func:`relative_db_map` on checked inputs (both signals were checked finite once, by the caller)."""
     gain = _gain(ground_truth, max_initial_gain, per_item)
     z_gt = _mel(ground_truth / gain, sample_rate, n_mels, n_fft, hop_length).sqrt()
@@ -162,11 +203,12 @@ def _aggregate(relative_db: torch.Tensor, num_aggregated_bands: int, per_item: b
     return metrics
 
 
+@float32_inside
 def relative_volume_mel(
-    estimate: torch.Tensor,
-    ground_truth: torch.Tensor,
+    input: torch.Tensor,
+    target: torch.Tensor,
     *,
-    sample_rate: int = 24000,
+    sample_rate: int,
     n_mels: int = 80,
     n_fft: int = 512,
     hop_length: int = 128,
@@ -180,9 +222,10 @@ def relative_volume_mel(
     """Relative Volume Mel, numerically the same as audiocraft's ``RelativeVolumeMel`` metric.
 
     Args:
-        estimate: ``[time]``, ``[batch, time]`` or ``[batch, channels, time]`` (any ``[*, time]``).
-        ground_truth: the reference, same shape and dtype as ``estimate``.
-        sample_rate: sample rate (Hz) for the mel scale (default 24000).
+        input: the estimate, ``[time]``, ``[batch, time]`` or ``[batch, channels, time]`` (any ``[*, time]``).
+        target: the reference (audiocraft's ``ground_truth``), same shape and dtype as ``input``.
+        sample_rate: sample rate (Hz) of the audio, for the mel scale (required; audiocraft's is 24000,
+            see :meth:`RelativeVolumeMel.audiocraft`).
         n_mels: mel bands (default 80).
         n_fft: STFT size (default 512); signals must have at least ``n_fft`` samples.
         hop_length: STFT hop (default 128).
@@ -197,6 +240,16 @@ def relative_volume_mel(
             the batch. ``True``: each item (first axis) normalised by its own RMS and scored on its own,
             so the result no longer depends on its batch-mates; values have shape ``[batch]``.
 
+    Shape:
+        input, target: ``[*, time]``, at least ``n_fft`` samples; ``[batch, channels, time]`` as audiocraft.
+        output: a dict of 0-dim tensors, or of ``[batch]`` tensors with ``per_item=True``.
+
+    Batch coupling: with ``per_item=False`` (audiocraft's way) the gain is the RMS of the *whole batch*,
+    so an item's score, and its gradient, depend on the other items. Under ``DistributedDataParallel``
+    each process then normalises by the RMS of its own shard, and the averaged gradients differ from one
+    process holding the whole batch. With ``per_item=True`` (and the mean of the ``[batch]`` scores) the
+    scores are per item and sharding does not change them (``tests/test_distributed.py``).
+
     Returns:
         dict with ``"rvm"`` (mean over all bands) and ``"rvm_0"`` … ``"rvm_{k-1}"``: 0-dim tensors, or
         ``[batch]`` with ``per_item=True``. Lower is better; −25 is a perfect match at the defaults.
@@ -205,22 +258,58 @@ def relative_volume_mel(
         TypeError: non-float inputs, or ``estimate`` and ``ground_truth`` of different dtypes.
         ValueError: mismatched shapes, NaN/Inf, fewer than ``n_fft`` samples, ``num_aggregated_bands`` >
             ``n_mels`` or not a valid chunking, ``min_relative_volume >= max_relative_volume``.
+
+    Example::
+
+        >>> x = torch.randn(2, 1, 24000)
+        >>> scores = relative_volume_mel(x + 0.1 * torch.randn_like(x), x, sample_rate=24000)
+        >>> sorted(scores)
+        ['rvm', 'rvm_0', 'rvm_1', 'rvm_2', 'rvm_3']
+
+    Paper: San Roman et al., "From Discrete Tokens to High-Fidelity Audio Using Multi-Band Diffusion", 2023.
+
+    Notebook: book/02_relative_volume_mel.ipynb
     """
-    _check_inputs(estimate, ground_truth, n_fft, n_mels, num_aggregated_bands, min_relative_volume,
-                  max_relative_volume)
+    _check_inputs(input, target, n_fft, n_mels, num_aggregated_bands, min_relative_volume, max_relative_volume)
     _check_settings(sample_rate, hop_length, min_activity_volume)
-    relative_db = _relative_db(estimate, ground_truth, sample_rate, n_mels, n_fft, hop_length, min_relative_volume,
-                               max_relative_volume, max_initial_gain, min_activity_volume, per_item)
+    relative_db = _relative_db(
+        input,
+        target,
+        sample_rate,
+        n_mels,
+        n_fft,
+        hop_length,
+        min_relative_volume,
+        max_relative_volume,
+        max_initial_gain,
+        min_activity_volume,
+        per_item,
+    )
     return _aggregate(relative_db, num_aggregated_bands, per_item)
+
+
+#: audiocraft's ``RelativeVolumeMel`` defaults (its ``sample_rate`` included).
+AUDIOCRAFT_SETTINGS = dict(
+    sample_rate=24000,
+    n_mels=80,
+    n_fft=512,
+    hop_length=128,
+    min_relative_volume=-25.0,
+    max_relative_volume=25.0,
+    max_initial_gain=25.0,
+    min_activity_volume=-25.0,
+    num_aggregated_bands=4,
+)
 
 
 class RelativeVolumeMel(nn.Module):
     """Relative Volume Mel as a module, with audiocraft's constructor arguments and defaults.
 
-    ``forward(estimate, ground_truth)`` returns the dict of :func:`relative_volume_mel`.
+    ``forward(input, target)`` (estimate first, as audiocraft) returns the dict of :func:`relative_volume_mel`.
+    ``RelativeVolumeMel.audiocraft()`` is audiocraft's configuration, its 24 kHz sample rate included.
 
     Args:
-        sample_rate: sample rate (Hz) for the mel scale (default 24000).
+        sample_rate: sample rate (Hz) of the audio, for the mel scale (required).
         n_mels: mel bands (default 80).
         n_fft: STFT size (default 512).
         hop_length: STFT hop (default 128).
@@ -230,25 +319,59 @@ class RelativeVolumeMel(nn.Module):
         min_activity_volume: floor of the reference's level, dB (default −25).
         num_aggregated_bands: number of frequency bands reported (default 4).
         per_item: normalise and score each item of the batch on its own (default ``False``, faithful).
+            ``False`` couples the items of a batch (one gain for all): see :func:`relative_volume_mel`.
 
     Like audiocraft's, it is a metric: use :class:`RelativeVolumeMelLoss` to train.
+
+    Shape:
+        input, target: ``[*, time]``; output: dict of 0-dim tensors (``[batch]`` with ``per_item=True``).
+
+    Example::
+
+        >>> metric = RelativeVolumeMel.audiocraft()
+        >>> x = torch.randn(2, 1, 24000)
+        >>> round(float(metric(x, x)["rvm"]), 1)
+        -25.0
+
+    Notebook: book/02_relative_volume_mel.ipynb
     """
 
-    def __init__(self, sample_rate: int = 24000, n_mels: int = 80, n_fft: int = 512, hop_length: int = 128,
-                 min_relative_volume: float = -25.0, max_relative_volume: float = 25.0,
-                 max_initial_gain: float = 25.0, min_activity_volume: float = -25.0,
-                 num_aggregated_bands: int = 4, per_item: bool = False):
+    def __init__(
+        self,
+        *,
+        sample_rate: int,
+        n_mels: int = 80,
+        n_fft: int = 512,
+        hop_length: int = 128,
+        min_relative_volume: float = -25.0,
+        max_relative_volume: float = 25.0,
+        max_initial_gain: float = 25.0,
+        min_activity_volume: float = -25.0,
+        num_aggregated_bands: int = 4,
+        per_item: bool = False,
+    ):
         super().__init__()
         check_sample_rate(sample_rate)
         self.settings = dict(
-            sample_rate=sample_rate, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length,
-            min_relative_volume=min_relative_volume, max_relative_volume=max_relative_volume,
-            max_initial_gain=max_initial_gain, min_activity_volume=min_activity_volume,
-            num_aggregated_bands=num_aggregated_bands, per_item=per_item,
+            sample_rate=sample_rate,
+            n_mels=n_mels,
+            n_fft=n_fft,
+            hop_length=hop_length,
+            min_relative_volume=min_relative_volume,
+            max_relative_volume=max_relative_volume,
+            max_initial_gain=max_initial_gain,
+            min_activity_volume=min_activity_volume,
+            num_aggregated_bands=num_aggregated_bands,
+            per_item=per_item,
         )
 
-    def forward(self, estimate: torch.Tensor, ground_truth: torch.Tensor) -> dict[str, torch.Tensor]:
-        return relative_volume_mel(estimate, ground_truth, **self.settings)
+    @classmethod
+    def audiocraft(cls, **overrides) -> RelativeVolumeMel:
+        """audiocraft's ``RelativeVolumeMel()`` (:data:`AUDIOCRAFT_SETTINGS`, 24 kHz); keywords override."""
+        return cls(**{**AUDIOCRAFT_SETTINGS, **overrides})
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+        return relative_volume_mel(input, target, **self.settings)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.settings.items())
@@ -272,11 +395,12 @@ def soft_clamp(x: torch.Tensor, low: float, high: float, softness: float = 1.0) 
     return high - softness * F.softplus((high - lifted) / softness)
 
 
+@float32_inside
 def relative_volume_mel_loss(
-    estimate: torch.Tensor,
-    ground_truth: torch.Tensor,
+    input: torch.Tensor,
+    target: torch.Tensor,
     *,
-    sample_rate: int = 24000,
+    sample_rate: int,
     n_mels: int = 80,
     n_fft: int = 512,
     hop_length: int = 128,
@@ -299,9 +423,9 @@ def relative_volume_mel_loss(
     - The gain is computed per item, so an item's loss does not depend on its batch-mates.
 
     Args:
-        estimate: ``[batch, time]`` or ``[batch, channels, time]`` (``[time]`` is one item).
-        ground_truth: the reference, same shape and dtype.
-        sample_rate: sample rate (Hz) for the mel scale (default 24000).
+        input: the estimate, ``[batch, time]`` or ``[batch, channels, time]`` (``[time]`` is one item).
+        target: the reference, same shape and dtype.
+        sample_rate: sample rate (Hz) of the audio, for the mel scale (required; audiocraft's is 24000).
         n_mels: mel bands (default 80).
         n_fft: STFT size (default 512).
         hop_length: STFT hop (default 128).
@@ -317,33 +441,52 @@ def relative_volume_mel_loss(
         torch.Tensor: the soft relative level in dB averaged over channels, bands and frames, then reduced
         over the batch (0-dim, or ``[batch]`` with ``reduction="none"``).
 
+    Shape:
+        input, target: ``[batch, channels, time]``, ``[batch, time]`` or ``[time]``, at least ``n_fft`` samples.
+        output: 0-dim, or ``[batch]`` with ``reduction="none"`` (``[]`` for a ``[time]`` input).
+
+    Each item is normalised by its own RMS, so the loss of an item does not depend on its batch-mates and
+    ``DistributedDataParallel`` over shards of a batch gives the gradients of the whole batch.
+
+    Under ``torch.autocast`` the loss runs in float32 (autocast off inside, half-precision inputs cast up: the
+    mel matrix product and the logarithms need float32's digits) and returns float32; float64 stays float64.
+
     Raises:
         TypeError: non-float inputs or mismatched dtypes.
         ValueError: as :func:`relative_volume_mel`, plus ``eps <= 0`` or an unknown ``reduction``.
+
+    Example::
+
+        >>> x = torch.randn(2, 1, 24000)
+        >>> loss = relative_volume_mel_loss(x + 0.1 * torch.randn_like(x), x, sample_rate=24000)
+        >>> loss.shape
+        torch.Size([])
+
+    Notebook: book/02_relative_volume_mel.ipynb
     """
-    _check_inputs(estimate, ground_truth, n_fft, n_mels, 1, min_relative_volume, max_relative_volume)
+    _check_inputs(input, target, n_fft, n_mels, 1, min_relative_volume, max_relative_volume)
     _check_settings(sample_rate, hop_length, min_activity_volume)
     check_positive(eps, "eps")
-    check_choice(reduction, "reduction", ("mean", "sum", "none"))
-    gain = _gain(ground_truth, max_initial_gain, per_item=True)
-    z_gt = (_mel(ground_truth / gain, sample_rate, n_mels, n_fft, hop_length) + eps).sqrt()
-    z_est = (_mel(estimate / gain, sample_rate, n_mels, n_fft, hop_length) + eps).sqrt()
+    check_reduction(reduction)
+    gain = _gain(target, max_initial_gain, per_item=True)
+    z_gt = (_mel(target / gain, sample_rate, n_mels, n_fft, hop_length) + eps).sqrt()
+    z_est = (_mel(input / gain, sample_rate, n_mels, n_fft, hop_length) + eps).sqrt()
     delta_floor = float(db_to_scale(DELTA_FLOOR_DB))
     ref_floor = float(db_to_scale(min_activity_volume))
     delta_db = 10.0 * torch.log10((z_gt - z_est).pow(2) + delta_floor**2)
     ref_db = 10.0 * torch.log10(z_gt.pow(2) + ref_floor**2)
     relative_db = soft_clamp(delta_db - ref_db, min_relative_volume, max_relative_volume, softness)
     per_item = relative_db.flatten(start_dim=1).mean(dim=1) if relative_db.dim() > 2 else relative_db.mean()
-    if reduction == "none":
-        return per_item
-    return per_item.sum() if reduction == "sum" else per_item.mean()
+    return reduce_items(per_item, reduction)
 
 
 class RelativeVolumeMelLoss(nn.Module):
     """:func:`relative_volume_mel_loss` as a module (a trainable, gradient-safe RVM).
 
+    ``RelativeVolumeMelLoss.audiocraft()`` uses audiocraft's RVM settings at its 24 kHz sample rate.
+
     Args:
-        sample_rate: sample rate (Hz) for the mel scale (default 24000).
+        sample_rate: sample rate (Hz) of the audio, for the mel scale (required).
         n_mels: mel bands (default 80).
         n_fft: STFT size (default 512).
         hop_length: STFT hop (default 128).
@@ -354,96 +497,60 @@ class RelativeVolumeMelLoss(nn.Module):
         eps: mel power added before the square root (default 1e-10).
         softness: width of the soft clamp's knees, dB (default 1).
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` over the batch.
+
+    Shape:
+        input, target: ``[batch, channels, time]`` or ``[batch, time]``; output: 0-dim, or ``[batch]`` with
+        ``reduction="none"``.
+
+    Example::
+
+        >>> loss = RelativeVolumeMelLoss(sample_rate=16000)
+        >>> x = torch.randn(2, 1, 16000, requires_grad=True)
+        >>> loss(x, torch.randn(2, 1, 16000)).backward()
+
+    Notebook: book/02_relative_volume_mel.ipynb
     """
 
-    def __init__(self, sample_rate: int = 24000, n_mels: int = 80, n_fft: int = 512, hop_length: int = 128,
-                 min_relative_volume: float = -25.0, max_relative_volume: float = 25.0,
-                 max_initial_gain: float = 25.0, min_activity_volume: float = -25.0, eps: float = 1e-10,
-                 softness: float = 1.0, reduction: str = "mean"):
+    def __init__(
+        self,
+        *,
+        sample_rate: int,
+        n_mels: int = 80,
+        n_fft: int = 512,
+        hop_length: int = 128,
+        min_relative_volume: float = -25.0,
+        max_relative_volume: float = 25.0,
+        max_initial_gain: float = 25.0,
+        min_activity_volume: float = -25.0,
+        eps: float = 1e-10,
+        softness: float = 1.0,
+        reduction: str = "mean",
+    ):
         super().__init__()
         check_sample_rate(sample_rate)
-        check_choice(reduction, "reduction", ("mean", "sum", "none"))
+        check_reduction(reduction)
         self.settings = dict(
-            sample_rate=sample_rate, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length,
-            min_relative_volume=min_relative_volume, max_relative_volume=max_relative_volume,
-            max_initial_gain=max_initial_gain, min_activity_volume=min_activity_volume, eps=eps,
-            softness=softness, reduction=reduction,
+            sample_rate=sample_rate,
+            n_mels=n_mels,
+            n_fft=n_fft,
+            hop_length=hop_length,
+            min_relative_volume=min_relative_volume,
+            max_relative_volume=max_relative_volume,
+            max_initial_gain=max_initial_gain,
+            min_activity_volume=min_activity_volume,
+            eps=eps,
+            softness=softness,
+            reduction=reduction,
         )
 
-    def forward(self, estimate: torch.Tensor, ground_truth: torch.Tensor) -> torch.Tensor:
-        return relative_volume_mel_loss(estimate, ground_truth, **self.settings)
+    @classmethod
+    def audiocraft(cls, **overrides) -> RelativeVolumeMelLoss:
+        """The loss with audiocraft's RVM settings (24 kHz, 80 mels, n_fft 512, hop 128); keywords override."""
+        settings = {k: v for k, v in AUDIOCRAFT_SETTINGS.items() if k != "num_aggregated_bands"}
+        return cls(**{**settings, **overrides})
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return relative_volume_mel_loss(input, target, **self.settings)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.settings.items())
-
-
-# --------------------------------------------------------------------------------------------------
-# An interactive figure for the chapter
-# --------------------------------------------------------------------------------------------------
-
-
-class RelativeVolumeMelExplorer(FigureExplorer):
-    """Distort a reference (white noise at an SNR, then an ideal low-pass) and see what RVM reports.
-
-    Left: the four band scores and the overall RVM; right: the clamped relative level of every mel bin.
-    Live in Jupyter and on Colab; the static website shows the default settings.
-
-    Args:
-        reference: the clean signal, ``[time]`` or ``[channels, time]`` at ``sample_rate``.
-        sample_rate: its sample rate (default 24000, RVM's).
-        snr_db: initial SNR of the added white noise, dB (slider −10 … 50).
-        cutoff_hz: initial low-pass cut-off (``None``: no filter; choices 500 … 8000 Hz).
-        clamp_db: initial clamp range: relative levels are clamped to ``[−clamp_db, +clamp_db]`` (5 … 40).
-        seed: seed of the noise, so a setting always shows the same figure.
-    """
-
-    CUTOFFS = (None, 500, 1000, 2000, 4000, 8000)
-
-    def __init__(self, reference: torch.Tensor, sample_rate: int = 24000, *, snr_db: float = 20.0,
-                 cutoff_hz: int | None = None, clamp_db: float = 25.0, seed: int = 0):
-        import ipywidgets as widgets
-
-        check_tensor(reference, "reference", ndim=(1, 2))
-        check_sample_rate(sample_rate)
-        check_choice(cutoff_hz, "cutoff_hz", self.CUTOFFS)
-        check_min_length(reference, 512, "reference", "one STFT frame of n_fft=512")
-        self.reference = reference if reference.dim() == 2 else reference[None]
-        self.sample_rate = sample_rate
-        self.seed = seed
-        cutoffs = [("none", None)] + [(f"{c} Hz", c) for c in self.CUTOFFS[1:] if c < sample_rate / 2]
-        super().__init__({
-            "snr_db": widgets.FloatSlider(value=snr_db, min=-10, max=50, step=5, description="SNR (dB)",
-                                          continuous_update=False),
-            "cutoff_hz": widgets.Dropdown(options=cutoffs, value=cutoff_hz, description="low-pass"),
-            "clamp_db": widgets.FloatSlider(value=clamp_db, min=5, max=40, step=5, description="clamp (dB)",
-                                            continuous_update=False),
-        })
-
-    def estimate(self) -> torch.Tensor:
-        """The distorted reference for the current settings (noise first, then the low-pass)."""
-        generator = torch.Generator().manual_seed(self.seed)
-        distorted = add_noise(self.reference, float(self.values["snr_db"]), generator=generator)
-        cutoff = self.values["cutoff_hz"]
-        return distorted if cutoff is None else low_pass(distorted, float(cutoff), self.sample_rate)
-
-    def figure(self):
-        """Band scores and the relative-dB image for the current settings."""
-        import matplotlib.pyplot as plt
-
-        clamp = float(self.values["clamp_db"])
-        settings = dict(sample_rate=self.sample_rate, min_relative_volume=-clamp, max_relative_volume=clamp)
-        estimate = self.estimate()
-        scores = relative_volume_mel(estimate, self.reference, **settings)
-        relative = relative_db_map(estimate, self.reference, **settings).mean(dim=0)
-        fig, (bars, image) = plt.subplots(1, 2, figsize=(10.0, 3.4), gridspec_kw={"width_ratios": [1, 2.2]})
-        band_scores = [float(scores[f"rvm_{k}"]) for k in range(4)]
-        bars.bar(range(4), [s + clamp for s in band_scores], bottom=-clamp, color="tab:blue")
-        bars.axhline(float(scores["rvm"]), color="tab:red", label=f"rvm = {float(scores['rvm']):.1f} dB")
-        bars.set_xticks(range(4), ["rvm_0", "rvm_1", "rvm_2", "rvm_3"])
-        bars.set_ylim(-clamp, clamp)
-        bars.set_ylabel("relative level (dB)")
-        bars.legend(loc="upper left")
-        plot_spectrogram(relative, self.sample_rate, 128, ax=image, kind="db", y_axis="mel",
-                         value_range=(-clamp, clamp), cmap="RdBu_r", title="relative level per mel bin")
-        fig.tight_layout()
-        return fig

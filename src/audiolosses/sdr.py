@@ -42,14 +42,11 @@ Notebook: book/09_si_sdr.ipynb
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 from ._reduction import check_reduction, reduce_items
-from ._validation import check_min_length, check_positive, check_same_shape, check_tensor
-from .plot import FigureExplorer
+from ._validation import check_min_length, check_positive, check_same_shape, check_tensor, values_checked
 
 __all__ = [
     "snr",
@@ -62,7 +59,6 @@ __all__ = [
     "SDSDRLoss",
     "auralflow_si_sdr_loss",
     "AuralflowSISDRLoss",
-    "SISDRExplorer",
 ]
 
 #: Default ``eps``, as in auraloss's ``SISDRLoss``.
@@ -88,8 +84,12 @@ def _check_pair(input, target, zero_mean: bool, eps, *, loss: bool) -> float:
         raise ValueError(f"input and target must be on the same device, got {input.device} and {target.device}")
     if not isinstance(zero_mean, bool):
         raise TypeError(f"zero_mean must be a bool, got {type(zero_mean).__name__}")
-    check_min_length(target, 2 if zero_mean else 1, "target",
-                     "with zero_mean=True one sample minus its mean is always silent" if zero_mean else "one sample")
+    check_min_length(
+        target,
+        2 if zero_mean else 1,
+        "target",
+        "with zero_mean=True one sample minus its mean is always silent" if zero_mean else "one sample",
+    )
     return check_positive(eps, "eps", allow_zero=True)
 
 
@@ -100,6 +100,8 @@ def _centre(x: torch.Tensor, zero_mean: bool) -> torch.Tensor:
 def _target_energy(target: torch.Tensor, eps: float) -> torch.Tensor:
     """``‖s‖²`` per channel (``[..., 1]``); raises when a channel is silent (energy <= eps)."""
     energy = _dot(target, target)
+    if not values_checked():
+        return energy
     with torch.no_grad():
         silent = energy.squeeze(-1) <= eps
         if bool(silent.any()):
@@ -107,7 +109,8 @@ def _target_energy(target: torch.Tensor, eps: float) -> torch.Tensor:
             raise ValueError(
                 f"target is silent at index {index}: energy {float(energy.squeeze(-1)[index]):.3g} <= eps={eps:g} "
                 "(after the mean removal, with zero_mean=True); SI-SDR is undefined without a target direction "
-                "to project onto: drop silent items from the batch, or lower eps for very quiet signals")
+                "to project onto: drop silent items from the batch, or lower eps for very quiet signals"
+            )
     return energy
 
 
@@ -158,8 +161,9 @@ def _metric(kind, input, target, zero_mean, eps, *, loss: bool):
 # --------------------------------------------------------------------------------------------------
 
 
-def snr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = False, eps: float = DEFAULT_EPS
-        ) -> torch.Tensor:
+def snr(
+    input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = False, eps: float = DEFAULT_EPS
+) -> torch.Tensor:
     """Signal-to-noise ratio in dB, ``10·log10(‖s‖² / (‖s − ŝ‖² + eps) + eps)``, per channel.
 
     Args:
@@ -169,6 +173,9 @@ def snr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = False, e
             ``signal_noise_ratio``).
         eps: guard against a zero error (default ``1e-8``); also the energy at or below which a
             target counts as silent.
+
+    Shape:
+        input, target: ``[..., time]``, the same shape; output: ``[...]``, one value per channel.
 
     Returns:
         ``[...]``: one value per channel (the input's shape without the time axis). Higher is better.
@@ -186,8 +193,9 @@ def snr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = False, e
     return _metric("snr", input, target, zero_mean, eps, loss=False)
 
 
-def si_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
-           ) -> torch.Tensor:
+def si_sdr(
+    input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
+) -> torch.Tensor:
     """Scale-invariant SDR in dB (Le Roux et al. 2019), per channel.
 
     ``α = ⟨ŝ, s⟩ / (‖s‖² + eps)``, then ``10·log10(‖α·s‖² / (‖ŝ − α·s‖² + eps) + eps)``, after removing
@@ -202,6 +210,9 @@ def si_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
         eps: guard of the projection and of the ratio (default ``1e-8``, auraloss's); a target channel
             whose energy is at most ``eps`` is rejected as silent.
 
+    Shape:
+        input, target: ``[..., time]``, the same shape; output: ``[...]``, one value per channel.
+
     Returns:
         ``[...]``: one value per channel. Higher is better.
 
@@ -212,8 +223,9 @@ def si_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
 
     Example::
 
-        >>> s = torch.randn(4, 2, 8000)
-        >>> torch.allclose(si_sdr(3.0 * s, s), si_sdr(-0.5 * s, s))  # any gain: the same (perfect) score
+        >>> s = torch.randn(4, 2, 8000, dtype=torch.float64)
+        >>> e = s + 0.1 * torch.randn_like(s)
+        >>> torch.allclose(si_sdr(3.0 * e, s), si_sdr(-0.5 * e, s))  # any gain: the same score
         True
 
     Notebook: book/09_si_sdr.ipynb
@@ -221,8 +233,9 @@ def si_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
     return _metric("si_sdr", input, target, zero_mean, eps, loss=False)
 
 
-def sd_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
-           ) -> torch.Tensor:
+def sd_sdr(
+    input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
+) -> torch.Tensor:
     """Scale-dependent SDR in dB (Le Roux et al. 2019), per channel: SNR + ``10·log10(α²)``.
 
     ``10·log10(‖α·s‖² / (‖s − ŝ‖² + eps) + eps)`` with the same ``α`` as :func:`si_sdr` (and the same
@@ -234,17 +247,29 @@ def sd_sdr(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
         zero_mean: remove each signal's mean over time first (default ``True``).
         eps: as in :func:`si_sdr` (default ``1e-8``).
 
+    Shape:
+        input, target: ``[..., time]``, the same shape; output: ``[...]``, one value per channel.
+
     Returns:
         ``[...]``: one value per channel. Higher is better.
 
     Raises:
         As :func:`si_sdr`.
+
+    Example::
+
+        >>> s = torch.randn(1, 1, 8000, dtype=torch.float64)
+        >>> round(float(sd_sdr(0.5 * s, s)), 2)  # half the level: a perfect SI-SDR, an SD-SDR of 0 dB
+        0.0
+
+    Notebook: book/09_si_sdr.ipynb
     """
     return _metric("sd_sdr", input, target, zero_mean, eps, loss=False)
 
 
-def project_onto_target(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True,
-                        eps: float = DEFAULT_EPS) -> dict[str, torch.Tensor]:
+def project_onto_target(
+    input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS
+) -> dict[str, torch.Tensor]:
     """Split the estimate into the scaled target and the rest: ``ŝ = α·s + e`` (the SI-SDR geometry).
 
     Args:
@@ -263,8 +288,12 @@ def project_onto_target(input: torch.Tensor, target: torch.Tensor, *, zero_mean:
     alpha, energy = _projection(input, target, eps)
     norms = (energy * _dot(input, input)).sqrt().squeeze(-1)
     cosine = _dot(input, target).squeeze(-1) / norms.clamp_min(torch.finfo(input.dtype).tiny)
-    return {"scale": alpha.squeeze(-1), "scaled_target": alpha * target, "distortion": input - alpha * target,
-            "cosine": cosine}
+    return {
+        "scale": alpha.squeeze(-1),
+        "scaled_target": alpha * target,
+        "distortion": input - alpha * target,
+        "cosine": cosine,
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -279,8 +308,14 @@ def _loss(kind, input, target, zero_mean, eps, reduction):
     return reduce_items(per_item, reduction)
 
 
-def si_sdr_loss(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS,
-                reduction: str = "mean") -> torch.Tensor:
+def si_sdr_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    zero_mean: bool = True,
+    eps: float = DEFAULT_EPS,
+    reduction: str = "mean",
+) -> torch.Tensor:
     """Negative SI-SDR as a loss: one value per item (the mean over its channels), reduced over the batch.
 
     Args:
@@ -289,6 +324,10 @@ def si_sdr_loss(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = 
         zero_mean: remove each signal's mean first (default ``True``).
         eps: as in :func:`si_sdr` (default ``1e-8``).
         reduction: ``"mean"`` (default) or ``"sum"`` over the batch, or ``"none"`` (``[batch]``).
+
+    Shape:
+        input, target: ``[batch, channels, time]`` or ``[batch, time]``; output: 0-dim, or ``[batch]`` with
+        ``reduction="none"``.
 
     Returns:
         0-dim tensor, or ``[batch]`` with ``reduction="none"``. Lower is better (−SI-SDR in dB).
@@ -304,15 +343,32 @@ def si_sdr_loss(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = 
     return _loss("si_sdr", input, target, zero_mean, eps, reduction)
 
 
-def sd_sdr_loss(input: torch.Tensor, target: torch.Tensor, *, zero_mean: bool = True, eps: float = DEFAULT_EPS,
-                reduction: str = "mean") -> torch.Tensor:
+def sd_sdr_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    zero_mean: bool = True,
+    eps: float = DEFAULT_EPS,
+    reduction: str = "mean",
+) -> torch.Tensor:
     """Negative SD-SDR as a loss, with the conventions of :func:`si_sdr_loss`; it also penalises a wrong level.
 
     Args:
         input, target, zero_mean, eps, reduction: as in :func:`si_sdr_loss`.
 
+    Shape:
+        input, target: ``[batch, channels, time]`` or ``[batch, time]``; output: 0-dim, or ``[batch]``.
+
     Returns:
         0-dim tensor, or ``[batch]`` with ``reduction="none"``.
+
+    Example::
+
+        >>> x = torch.randn(2, 1, 8000)
+        >>> float(sd_sdr_loss(x, x)) < -70
+        True
+
+    Notebook: book/09_si_sdr.ipynb
     """
     return _loss("sd_sdr", input, target, zero_mean, eps, reduction)
 
@@ -344,7 +400,7 @@ class SISDRLoss(nn.Module):
     Notebook: book/09_si_sdr.ipynb
     """
 
-    def __init__(self, zero_mean: bool = True, eps: float = DEFAULT_EPS, reduction: str = "mean"):
+    def __init__(self, *, zero_mean: bool = True, eps: float = DEFAULT_EPS, reduction: str = "mean"):
         super().__init__()
         if not isinstance(zero_mean, bool):
             raise TypeError(f"zero_mean must be a bool, got {type(zero_mean).__name__}")
@@ -370,7 +426,14 @@ class SDSDRLoss(SISDRLoss):
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (``[batch]``).
 
     Shape:
-        As :class:`SISDRLoss`.
+        As :class:`SISDRLoss`: ``[batch, channels, time]`` or ``[batch, time]``; output 0-dim or ``[batch]``.
+
+    Example::
+
+        >>> loss = SDSDRLoss()
+        >>> x = torch.randn(2, 1, 8000)
+        >>> float(loss(0.5 * x, x)) > float(SISDRLoss()(0.5 * x, x))  # the wrong level costs
+        True
 
     Notebook: book/09_si_sdr.ipynb
     """
@@ -432,7 +495,7 @@ class AuralflowSISDRLoss(nn.Module):
         estimate, target: ``[batch, channels, time]``; output 0-dim.
     """
 
-    def __init__(self, best_perm: bool = True):
+    def __init__(self, *, best_perm: bool = True):
         super().__init__()
         if not isinstance(best_perm, bool):
             raise TypeError(f"best_perm must be a bool, got {type(best_perm).__name__}")
@@ -459,94 +522,3 @@ def _delayed(signal: torch.Tensor, delay: int) -> torch.Tensor:
     if delay == 0:
         return signal
     return torch.cat([signal.new_zeros(*signal.shape[:-1], delay), signal[..., :-delay]], dim=-1)
-
-
-class SISDRExplorer(FigureExplorer):
-    """Distort a target (gain, added noise, delay) and see the SI-SDR geometry and the three ratios.
-
-    Left: the plane spanned by the target ``s`` and the estimate ``ŝ``; the estimate splits into the
-    scaled target ``α·s`` (its projection) and the distortion ``e`` at a right angle. Right: SNR,
-    SI-SDR and SD-SDR of the estimate, in dB. Live in Jupyter and on Colab; the website shows the
-    default setting.
-
-    Args:
-        target: ``[time]`` reference signal (not silent).
-        gain_db: initial gain applied to the estimate, dB (default −6; slider −20 … +20).
-        snr_db: initial level of the added white noise relative to the target, dB (default 10;
-            slider −10 … 40).
-        delay: initial delay of the estimate, samples (default 0; slider 0 … 20).
-        seed: seed of the noise (default 0).
-    """
-
-    def __init__(self, target: torch.Tensor, *, gain_db: float = -6.0, snr_db: float = 10.0, delay: int = 0,
-                 seed: int = 0):
-        import ipywidgets as widgets
-
-        check_tensor(target, "target", ndim=1)
-        check_min_length(target, 64, "target", "a short clip")
-        self.target = target.detach().to(torch.float64)
-        if float(self.target.var()) == 0.0:
-            raise ValueError("target must not be constant (its SI-SDR geometry is undefined)")
-        generator = torch.Generator().manual_seed(seed)
-        noise = torch.randn(self.target.shape, generator=generator, dtype=torch.float64)
-        self.noise = noise - noise.mean()
-        self.noise = self.noise * (self.target.var().sqrt() / self.noise.std())
-        super().__init__({
-            "gain_db": widgets.FloatSlider(value=gain_db, min=-20.0, max=20.0, step=1.0, description="gain (dB)",
-                                           continuous_update=False),
-            "snr_db": widgets.FloatSlider(value=snr_db, min=-10.0, max=40.0, step=1.0, description="noise SNR",
-                                          continuous_update=False),
-            "delay": widgets.IntSlider(value=delay, min=0, max=20, step=1, description="delay",
-                                       continuous_update=False),
-        })
-
-    def estimate(self) -> torch.Tensor:
-        """The estimate for the current settings: ``gain · delay(target + noise)``."""
-        values = self.values
-        noisy = self.target + self.noise * 10.0 ** (-values["snr_db"] / 20.0)
-        return 10.0 ** (values["gain_db"] / 20.0) * _delayed(noisy, int(values["delay"]))
-
-    def figure(self):
-        """Draw the projection in the target/estimate plane and the three ratios."""
-        import matplotlib.pyplot as plt
-
-        estimate, target = self.estimate(), self.target
-        parts = project_onto_target(estimate, target)
-        centred = target - target.mean()
-        unit = centred / centred.norm()
-        along = float((estimate - estimate.mean()) @ unit)  # = α·‖s‖, the projection's signed length
-        across = float(parts["distortion"].norm())
-        target_norm = float(centred.norm())
-        scores = {"SNR": float(snr(estimate, target, zero_mean=True)), "SI-SDR": float(si_sdr(estimate, target)),
-                  "SD-SDR": float(sd_sdr(estimate, target))}
-        fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.6), gridspec_kw={"width_ratios": [1.2, 1.0]})
-        ax = axes[0]
-        arrow = dict(length_includes_head=True, head_width=0.03 * target_norm, head_length=0.05 * target_norm)
-        ax.arrow(0, 0, target_norm, 0, color="C0", **arrow)
-        ax.arrow(0, 0, along, across, color="C3", **arrow)
-        ax.plot([along, along], [0, across], color="C2", linestyle="--")
-        ax.plot([0, along], [0, 0], color="C1", linewidth=3, alpha=0.6)
-        ax.annotate("target s", (target_norm, 0), textcoords="offset points", xytext=(-30, -14), color="C0")
-        ax.annotate("estimate ŝ", (along, across), textcoords="offset points", xytext=(4, 4), color="C3")
-        ax.annotate("α·s", (along / 2, 0), textcoords="offset points", xytext=(0, 6), color="C1")
-        ax.annotate("e", (along, across / 2), textcoords="offset points", xytext=(4, 0), color="C2")
-        span = 1.15 * max(target_norm, abs(along), across)
-        angle = math.degrees(math.acos(max(-1.0, min(1.0, float(parts["cosine"])))))
-        ax.set(xlim=(-0.35 * span, span), ylim=(-0.1 * span, span), aspect="equal",
-               title=f"α = {float(parts['scale']):.3f}, angle between ŝ and s = {angle:.1f}°",
-               xlabel="along the target", ylabel="orthogonal to the target")
-        ax = axes[1]
-        names = list(scores)
-        ax.bar(names, [scores[n] for n in names], color=["C0", "C3", "C2"])
-        for position, name in enumerate(names):
-            ax.annotate(f"{scores[name]:.1f} dB", (position, scores[name]), ha="center",
-                        textcoords="offset points", xytext=(0, 3 if scores[name] >= 0 else -12))
-        ax.axhline(0, color="black", linewidth=0.8)
-        low = min(-5.0, *scores.values()) - 5
-        ax.set(ylabel="dB (higher is better)", ylim=(low, max(45.0, *scores.values()) + 5),
-               title="ratios of the estimate")
-        values = self.values
-        fig.suptitle(f"gain {values['gain_db']:+.0f} dB, noise at {values['snr_db']:.0f} dB SNR, "
-                     f"delay {int(values['delay'])} samples")
-        fig.tight_layout()
-        return fig

@@ -240,9 +240,7 @@ def stft_magnitude(
     ``torchaudio.transforms.Spectrogram`` with the same settings.
     """
     check_positive(power, "power")
-    spec = stft(
-        waveform, n_fft, hop_length, win_length, center=center, pad_mode=pad_mode, normalized=normalized
-    )
+    spec = stft(waveform, n_fft, hop_length, win_length, center=center, pad_mode=pad_mode, normalized=normalized)
     magnitude = spec.abs()
     return magnitude if power == 1.0 else magnitude.pow(power)
 
@@ -336,7 +334,9 @@ def mel_filter_bank(
         ``[n_freqs, n_mels]`` tensor: apply it as ``spec.transpose(-1, -2) @ bank``.
     """
     _check_bank_settings(n_freqs, f_min, f_max, n_mels, sample_rate, norm, mel_scale)
-    bank = _cached_mel_filter_bank(n_freqs, float(f_min), float(f_max), n_mels, sample_rate, norm, mel_scale, dtype=dtype)
+    bank = _cached_mel_filter_bank(
+        n_freqs, float(f_min), float(f_max), n_mels, sample_rate, norm, mel_scale, dtype=dtype
+    )
     return bank.clone()
 
 
@@ -416,18 +416,47 @@ def mel_spectrogram(
     check_positive(power, "power")
     hop_length, win_length = _check_stft_args(waveform, n_fft, hop_length, win_length, center, pad_mode)
     _check_bank_settings(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm, mel_scale)
-    return _mel_spectrogram(waveform, sample_rate, n_fft, hop_length, win_length, n_mels, float(f_min), float(f_max),
-                            power, normalized, center, pad_mode, norm, mel_scale)
+    return _mel_spectrogram(
+        waveform,
+        sample_rate,
+        n_fft,
+        hop_length,
+        win_length,
+        n_mels,
+        float(f_min),
+        float(f_max),
+        power,
+        normalized,
+        center,
+        pad_mode,
+        norm,
+        mel_scale,
+    )
 
 
-def _mel_spectrogram(waveform, sample_rate, n_fft, hop_length, win_length, n_mels, f_min, f_max, power, normalized,
-                     center, pad_mode, norm, mel_scale) -> torch.Tensor:
+def _mel_spectrogram(
+    waveform,
+    sample_rate,
+    n_fft,
+    hop_length,
+    win_length,
+    n_mels,
+    f_min,
+    f_max,
+    power,
+    normalized,
+    center,
+    pad_mode,
+    norm,
+    mel_scale,
+) -> torch.Tensor:
     """:func:`mel_spectrogram` on checked arguments: the same operations, no input checks (for callers that
     have checked their inputs once already)."""
     magnitude = _stft(waveform, n_fft, hop_length, win_length, center, pad_mode, normalized).abs()
     spec = magnitude if power == 1.0 else magnitude.pow(power)
-    bank = _cached_mel_filter_bank(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm, mel_scale, spec.device,
-                                   spec.dtype)
+    bank = _cached_mel_filter_bank(
+        n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm, mel_scale, spec.device, spec.dtype
+    )
     return (spec.transpose(-1, -2) @ bank).transpose(-1, -2)
 
 

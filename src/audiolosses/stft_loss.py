@@ -24,7 +24,11 @@ Choices and differences, stated once:
   gets its own ratio ``‖ |Y_b| − |X_b| ‖_F / ‖ |Y_b| ‖_F`` (the norms run over the item's channels, bins
   and frames), and ``reduction="mean"`` averages the items. ``per_item=False`` reproduces the upstream
   batch-wide ratio exactly: every item's value then contains the same batch-wide spectral convergence.
-  The log and linear terms are means, so both conventions give the same batch mean for them.
+  The log and linear terms are means, so both conventions give the same batch mean for them. The batch-wide
+  ratio couples the items: under ``DistributedDataParallel`` each process takes the norm of its own shard, and
+  the averaged gradients differ from one process on the whole batch; per item they agree
+  (``tests/test_distributed.py``).
+- **torch.autocast.** The loss runs in float32 (autocast off inside, half-precision inputs cast up).
 - **Speed.** All resolutions run in one pass whose backward is written out (the gradient of each term
   with respect to the STFT, then the adjoint of the STFT: an inverse real FFT and an overlap-add), computed
   together with the loss when a gradient is needed. Only a waveform-sized gradient is kept for ``backward``
@@ -37,13 +41,14 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._precision import float32_inside
 from ._reduction import check_reduction, reduce_items
 from ._validation import (
     check_choice,
@@ -54,7 +59,6 @@ from ._validation import (
     check_sample_rate,
     check_tensor,
 )
-from .plot import FigureExplorer, plot_spectrogram
 from .spectral import hz_to_mel, mel_to_hz
 
 __all__ = [
@@ -70,7 +74,6 @@ __all__ = [
     "stft_loss_terms",
     "slaney_mel_bank",
     "a_weighting_fir",
-    "STFTLossExplorer",
 ]
 
 #: Parallel WaveGAN's three resolutions, each ``(fft_size, hop_size, win_length)``.
@@ -97,8 +100,15 @@ def _window(name: str, length: int, dtype: torch.dtype, device: torch.device) ->
     return getattr(torch, name)(length, dtype=dtype, device=device)
 
 
-def loss_magnitude(waveform: torch.Tensor, fft_size: int = 1024, hop_size: int = 120, win_length: int = 600,
-                   *, window: str = "hann_window", eps: float = 1e-7) -> torch.Tensor:
+def loss_magnitude(
+    waveform: torch.Tensor,
+    fft_size: int = 1024,
+    hop_size: int = 120,
+    win_length: int = 600,
+    *,
+    window: str = "hann_window",
+    eps: float = 1e-7,
+) -> torch.Tensor:
     """The guarded STFT magnitude both upstream losses use: ``sqrt(max(re² + im², eps))``.
 
     The STFT is ``torch.stft`` with a periodic window of ``win_length`` samples centred in each
@@ -121,10 +131,17 @@ def loss_magnitude(waveform: torch.Tensor, fft_size: int = 1024, hop_size: int =
     check_positive(eps, "eps")
     check_min_length(waveform, fft_size // 2 + 1, "waveform", f"reflect padding of fft_size={fft_size}")
     shape = waveform.shape
-    spec = torch.stft(waveform.reshape(-1, shape[-1]), fft_size, hop_size, win_length,
-                      _window(window, win_length, waveform.dtype, waveform.device), center=True,
-                      pad_mode="reflect", return_complex=True)
-    magnitude = torch.sqrt(torch.clamp(spec.real ** 2 + spec.imag ** 2, min=eps))
+    spec = torch.stft(
+        waveform.reshape(-1, shape[-1]),
+        fft_size,
+        hop_size,
+        win_length,
+        _window(window, win_length, waveform.dtype, waveform.device),
+        center=True,
+        pad_mode="reflect",
+        return_complex=True,
+    )
+    magnitude = torch.sqrt(torch.clamp(spec.real**2 + spec.imag**2, min=eps))
     return magnitude.reshape(shape[:-1] + magnitude.shape[-2:])
 
 
@@ -134,8 +151,9 @@ def _check_magnitudes(input_mag, target_mag):
     check_same_shape(input_mag, target_mag, "input_mag", "target_mag")
 
 
-def spectral_convergence(input_mag: torch.Tensor, target_mag: torch.Tensor, *, per_item: bool = True,
-                         reduction: str = "mean") -> torch.Tensor:
+def spectral_convergence(
+    input_mag: torch.Tensor, target_mag: torch.Tensor, *, per_item: bool = True, reduction: str = "mean"
+) -> torch.Tensor:
     """Spectral convergence ``‖ |Y| − |X| ‖_F / ‖ |Y| ‖_F`` of two magnitude spectrograms.
 
     Args:
@@ -155,15 +173,18 @@ def spectral_convergence(input_mag: torch.Tensor, target_mag: torch.Tensor, *, p
     dims = tuple(range(1, input_mag.dim()))
     if per_item:
         ratio = torch.linalg.vector_norm(target_mag - input_mag, dim=dims) / torch.linalg.vector_norm(
-            target_mag, dim=dims)
+            target_mag, dim=dims
+        )
     else:
         ratio = (torch.linalg.vector_norm(target_mag - input_mag) / torch.linalg.vector_norm(target_mag)).expand(
-            input_mag.shape[0])
+            input_mag.shape[0]
+        )
     return reduce_items(ratio, reduction)
 
 
-def log_stft_magnitude_loss(input_mag: torch.Tensor, target_mag: torch.Tensor, *, distance: str = "L1",
-                            reduction: str = "mean") -> torch.Tensor:
+def log_stft_magnitude_loss(
+    input_mag: torch.Tensor, target_mag: torch.Tensor, *, distance: str = "L1", reduction: str = "mean"
+) -> torch.Tensor:
     """The log STFT magnitude loss ``mean | log|Y| − log|X| |`` (``distance="L2"``: the mean square).
 
     Args:
@@ -179,8 +200,10 @@ def log_stft_magnitude_loss(input_mag: torch.Tensor, target_mag: torch.Tensor, *
     check_choice(distance, "distance", DISTANCES)
     check_reduction(reduction)
     if bool((input_mag <= 0).any()) or bool((target_mag <= 0).any()):
-        raise ValueError("input_mag and target_mag must be positive (their logarithm is taken); guard them "
-                         "with a floor, as loss_magnitude does")
+        raise ValueError(
+            "input_mag and target_mag must be positive (their logarithm is taken); guard them "
+            "with a floor, as loss_magnitude does"
+        )
     if input_mag.dim() == 2:
         input_mag, target_mag = input_mag[None], target_mag[None]
     difference = torch.log(target_mag) - torch.log(input_mag)
@@ -196,8 +219,9 @@ def log_stft_magnitude_loss(input_mag: torch.Tensor, target_mag: torch.Tensor, *
 @functools.lru_cache(maxsize=32)
 def _slaney_mel_bank(sample_rate: int, fft_size: int, n_mels: int) -> torch.Tensor:
     freqs = torch.arange(fft_size // 2 + 1, dtype=torch.float64) * (sample_rate / fft_size)
-    mel_points = torch.linspace(float(hz_to_mel(0.0, "slaney")), float(hz_to_mel(sample_rate / 2, "slaney")),
-                                n_mels + 2, dtype=torch.float64)
+    mel_points = torch.linspace(
+        float(hz_to_mel(0.0, "slaney")), float(hz_to_mel(sample_rate / 2, "slaney")), n_mels + 2, dtype=torch.float64
+    )
     edges = mel_to_hz(mel_points, "slaney")
     left, centre, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (freqs - left) / (centre - left)
@@ -208,12 +232,14 @@ def _slaney_mel_bank(sample_rate: int, fft_size: int, n_mels: int) -> torch.Tens
         raise ValueError(
             f"n_bins={n_mels} is too many mel bands for fft_size={fft_size} at sample_rate={sample_rate}: "
             f"band(s) {empty[:5]} cover no FFT bin, so their magnitude would be 0 and its log -inf; use fewer "
-            f"bands or a larger fft_size")
+            f"bands or a larger fft_size"
+        )
     return bank
 
 
-def slaney_mel_bank(sample_rate: int, fft_size: int, n_mels: int, *, dtype: torch.dtype = torch.float64,
-                    device=None) -> torch.Tensor:
+def slaney_mel_bank(
+    sample_rate: int, fft_size: int, n_mels: int, *, dtype: torch.dtype = torch.float64, device=None
+) -> torch.Tensor:
     """librosa's default mel filter bank (Slaney's mel scale, unit-area triangles), built from the formulas.
 
     This is the bank auraloss's ``scale="mel"`` uses (``librosa.filters.mel(sr=sample_rate,
@@ -246,9 +272,9 @@ def _a_weighting_magnitude(frequency: torch.Tensor, sample_rate: int) -> torch.T
     # the bilinear transform s = 2·fs·(z − 1)/(z + 1) maps the digital frequency f to Ω = 2·fs·tan(π f / fs)
     omega = 2.0 * sample_rate * torch.tan(math.pi * frequency / sample_rate)
     w1, w2, w3, w4 = (2.0 * math.pi * f for f in (f1, f2, f3, f4))
-    o2 = omega ** 2
-    numerator = w4 ** 2 * 10.0 ** (gain_1k_db / 20.0) * o2 ** 2
-    denominator = (o2 + w4 ** 2) * (o2 + w1 ** 2) * torch.sqrt((o2 + w3 ** 2) * (o2 + w2 ** 2))
+    o2 = omega**2
+    numerator = w4**2 * 10.0 ** (gain_1k_db / 20.0) * o2**2
+    denominator = (o2 + w4**2) * (o2 + w1**2) * torch.sqrt((o2 + w3**2) * (o2 + w2**2))
     return numerator / denominator
 
 
@@ -277,16 +303,20 @@ def _a_weighting_fir(sample_rate: int, n_taps: int) -> torch.Tensor:
     # ∫ (slope·f + intercept) cos(π n f) df = (slope·f + intercept)·f·sinc(n f) + slope·cos(π n f)/(π n)²  (n > 0)
     #                                       = slope·f²/2 + intercept·f                                   (n = 0)
     antiderivative = (slope[:, None] * bands + intercept[:, None]) * bands * torch.sinc(bands * n)
-    correction = torch.where(n == 0, -slope[:, None] * bands ** 2 / 2,
-                             slope[:, None] * torch.cos(math.pi * n * bands) / (math.pi * n.clamp_min(1)) ** 2)
-    b = (antiderivative + correction)
+    correction = torch.where(
+        n == 0,
+        -slope[:, None] * bands**2 / 2,
+        slope[:, None] * torch.cos(math.pi * n * bands) / (math.pi * n.clamp_min(1)) ** 2,
+    )
+    b = antiderivative + correction
     b = (b[..., 1] - b[..., 0]).sum(-1)
     a = torch.linalg.solve(q_matrix, b)
     return torch.cat([a[1:].flip(0) / 2, a[:1], a[1:] / 2])
 
 
-def a_weighting_fir(sample_rate: int, *, n_taps: int = A_WEIGHTING_TAPS, dtype: torch.dtype = torch.float64,
-                    device=None) -> torch.Tensor:
+def a_weighting_fir(
+    sample_rate: int, *, n_taps: int = A_WEIGHTING_TAPS, dtype: torch.dtype = torch.float64, device=None
+) -> torch.Tensor:
     """A linear-phase FIR that follows the A-weighting curve: auraloss's ``FIRFilter(filter_type="aw")``.
 
     The analog A-weighting filter (IEC 61672: poles at 20.6 Hz twice, 107.7 Hz, 737.9 Hz and 12194 Hz
@@ -347,14 +377,33 @@ def _as_int_list(values, name):
     return tuple(values)
 
 
-def _settings(fft_sizes, hop_sizes, win_lengths, *, window, w_sc, w_log_mag, w_lin_mag, w_phs, mag_distance, eps,
-              scale, n_bins, sample_rate, perceptual_weighting, scale_invariance, per_item) -> _Settings:
+def _settings(
+    fft_sizes,
+    hop_sizes,
+    win_lengths,
+    *,
+    window,
+    w_sc,
+    w_log_mag,
+    w_lin_mag,
+    w_phs,
+    mag_distance,
+    eps,
+    scale,
+    n_bins,
+    sample_rate,
+    perceptual_weighting,
+    scale_invariance,
+    per_item,
+) -> _Settings:
     fft_sizes = _as_int_list(fft_sizes, "fft_sizes")
     hop_sizes = _as_int_list(hop_sizes, "hop_sizes")
     win_lengths = _as_int_list(win_lengths, "win_lengths")
     if not len(fft_sizes) == len(hop_sizes) == len(win_lengths):
-        raise ValueError(f"fft_sizes, hop_sizes and win_lengths must have the same length, got {len(fft_sizes)}, "
-                         f"{len(hop_sizes)} and {len(win_lengths)}")
+        raise ValueError(
+            f"fft_sizes, hop_sizes and win_lengths must have the same length, got {len(fft_sizes)}, "
+            f"{len(hop_sizes)} and {len(win_lengths)}"
+        )
     for i, (fft_size, hop_size, win_length) in enumerate(zip(fft_sizes, hop_sizes, win_lengths)):
         _check_resolution(fft_size, hop_size, win_length, f"[{i}]" if len(fft_sizes) > 1 else "")
     check_choice(window, "window", WINDOWS)
@@ -366,8 +415,11 @@ def _settings(fft_sizes, hop_sizes, win_lengths, *, window, w_sc, w_log_mag, w_l
     check_choice(mag_distance, "mag_distance", DISTANCES)
     check_positive(eps, "eps")
     check_choice(scale, "scale", SCALES)
-    for name, value in (("perceptual_weighting", perceptual_weighting), ("scale_invariance", scale_invariance),
-                        ("per_item", per_item)):
+    for name, value in (
+        ("perceptual_weighting", perceptual_weighting),
+        ("scale_invariance", scale_invariance),
+        ("per_item", per_item),
+    ):
         if not isinstance(value, bool):
             raise TypeError(f"{name} must be True or False, got {value!r}")
     if scale == "mel":
@@ -387,9 +439,22 @@ def _settings(fft_sizes, hop_sizes, win_lengths, *, window, w_sc, w_log_mag, w_l
         check_sample_rate(sample_rate)
     if sample_rate is not None and scale is None and not perceptual_weighting:
         check_sample_rate(sample_rate)  # accepted (for a uniform call site) but nothing depends on it
-    return _Settings(tuple(zip(fft_sizes, hop_sizes, win_lengths)), window, float(w_sc), float(w_log_mag),
-                     float(w_lin_mag), float(w_phs), mag_distance, float(eps), scale, n_bins, sample_rate,
-                     perceptual_weighting, scale_invariance, per_item)
+    return _Settings(
+        tuple(zip(fft_sizes, hop_sizes, win_lengths)),
+        window,
+        float(w_sc),
+        float(w_log_mag),
+        float(w_lin_mag),
+        float(w_phs),
+        mag_distance,
+        float(eps),
+        scale,
+        n_bins,
+        sample_rate,
+        perceptual_weighting,
+        scale_invariance,
+        per_item,
+    )
 
 
 def _check_inputs(input, target, settings: _Settings):
@@ -416,8 +481,9 @@ def _extended_window(name: str, length: int, extended: int, dtype: torch.dtype, 
     return window
 
 
-def _stft_adjoint(grad_spec: torch.Tensor, fft_size: int, hop_size: int, win_length: int, window_name: str,
-                  length: int) -> torch.Tensor:
+def _stft_adjoint(
+    grad_spec: torch.Tensor, fft_size: int, hop_size: int, win_length: int, window_name: str, length: int
+) -> torch.Tensor:
     """The gradient with respect to the waveform ``[rows, length]`` of ``Re Σ conj(G)·STFT(x)``.
 
     ``grad_spec`` (``G``, complex ``[rows, frames, bins]``) is the gradient with respect to
@@ -432,25 +498,28 @@ def _stft_adjoint(grad_spec: torch.Tensor, fft_size: int, hop_size: int, win_len
     shifts = -(-win_length // hop_size)
     extended = shifts * hop_size  # the window, zero-extended to a whole number of hops
     if offset + extended <= fft_size:
-        windowed = framed[..., offset:offset + extended] * _extended_window(
-            window_name, win_length, extended, framed.dtype, framed.device)
+        windowed = framed[..., offset : offset + extended] * _extended_window(
+            window_name, win_length, extended, framed.dtype, framed.device
+        )
     else:
-        windowed = F.pad(framed[..., offset:offset + win_length] * _window(
-            window_name, win_length, framed.dtype, framed.device), (0, extended - win_length))
+        windowed = F.pad(
+            framed[..., offset : offset + win_length] * _window(window_name, win_length, framed.dtype, framed.device),
+            (0, extended - win_length),
+        )
     del framed
     blocks = windowed.view(rows, frames, shifts, hop_size)
     overlap_added = blocks.new_zeros(rows, frames + shifts - 1, hop_size)
     for shift in range(shifts):
-        overlap_added[:, shift:shift + frames] += blocks[:, :, shift]
+        overlap_added[:, shift : shift + frames] += blocks[:, :, shift]
     overlap_added = overlap_added.view(rows, -1)
     pad = fft_size // 2
     padded_length = length + 2 * pad
     used = min(overlap_added.shape[1], padded_length - offset)
     padded = overlap_added.new_zeros(rows, padded_length)
-    padded[:, offset:offset + used] = overlap_added[:, :used]
-    grad = padded[:, pad:pad + length].clone()
-    grad[:, 1:pad + 1] += padded[:, :pad].flip(-1)
-    grad[:, length - 1 - pad:length - 1] += padded[:, pad + length:].flip(-1)
+    padded[:, offset : offset + used] = overlap_added[:, :used]
+    grad = padded[:, pad : pad + length].clone()
+    grad[:, 1 : pad + 1] += padded[:, :pad].flip(-1)
+    grad[:, length - 1 - pad : length - 1] += padded[:, pad + length :].flip(-1)
     return grad
 
 
@@ -495,8 +564,9 @@ def _resolution(x, y, items, resolution, settings: _Settings, gradients: dict, w
     window = _window(settings.window, win_length, x.dtype, x.device)
     spec, magnitude, passes, raw_power = {}, {}, {}, {}
     for name, signal in (("input", x), ("target", y)):
-        spec[name] = torch.stft(signal, fft_size, hop_size, win_length, window, center=True, pad_mode="reflect",
-                                return_complex=True).transpose(1, 2)
+        spec[name] = torch.stft(
+            signal, fft_size, hop_size, win_length, window, center=True, pad_mode="reflect", return_complex=True
+        ).transpose(1, 2)
         squares = torch.view_as_real(spec[name]).square()
         power = squares[..., 0] + squares[..., 1]
         del squares
@@ -536,8 +606,11 @@ def _resolution(x, y, items, resolution, settings: _Settings, gradients: dict, w
         error_energy = torch.linalg.vector_norm(difference, dim=(1, 2)).square()
         reference_energy = torch.linalg.vector_norm(reference, dim=(1, 2)).square()
         if settings.per_item:
-            error, norm, part = _item_sums(error_energy, items).sqrt(), _item_sums(reference_energy, items).sqrt(), \
-                "item"
+            error, norm, part = (
+                _item_sums(error_energy, items).sqrt(),
+                _item_sums(reference_energy, items).sqrt(),
+                "item",
+            )
         else:
             error, norm, part = error_energy.sum().sqrt()[None], reference_energy.sum().sqrt()[None], "shared"
         sc = error / norm
@@ -547,7 +620,7 @@ def _resolution(x, y, items, resolution, settings: _Settings, gradients: dict, w
             # d/d(reference) = −d / (‖d‖·‖r‖) − sc·r / ‖r‖²
             scale = _per_row(torch.where(error > 0, settings.w_sc / (error * norm), torch.zeros_like(error)), rows)
             if want_reference:
-                _add(grad_ref, part, reference * _per_row(-settings.w_sc * sc / norm ** 2, rows))
+                _add(grad_ref, part, reference * _per_row(-settings.w_sc * sc / norm**2, rows))
                 grad_ref[part].addcmul_(difference, scale, value=-1.0)
             if want_input:
                 _add(grad_est, part, difference.mul_(scale))
@@ -595,8 +668,11 @@ def _resolution(x, y, items, resolution, settings: _Settings, gradients: dict, w
         groups = {"all": (groups["all"][0].get("all"), groups["all"][1].get("all"))}
         phase_factor = factors["item"]
     else:
-        groups = {part: (grad_est.get(part), grad_ref.get(part)) for part in ("item", "shared")
-                  if grad_est.get(part) is not None or grad_ref.get(part) is not None}
+        groups = {
+            part: (grad_est.get(part), grad_ref.get(part))
+            for part in ("item", "shared")
+            if grad_est.get(part) is not None or grad_ref.get(part) is not None
+        }
         phase_factor = 1.0
     bins = magnitude["input"].shape[2]
     nyquist = bins - 1 if fft_size % 2 == 0 else bins
@@ -609,11 +685,16 @@ def _resolution(x, y, items, resolution, settings: _Settings, gradients: dict, w
             # reference = α·t with α = Σ e·t / Σ t²: dα/de = t / Σt², dα/dt = (e − 2α·t) / Σt²
             through_alpha = ((g_ref * target_scaled).sum(dim=(1, 2)) / target_energy)[:, None, None]
             if want_input:
-                g_mag["input"] = target_scaled * through_alpha if g_est is None else \
-                    g_est.addcmul_(target_scaled, through_alpha.expand_as(target_scaled))
+                g_mag["input"] = (
+                    target_scaled * through_alpha
+                    if g_est is None
+                    else g_est.addcmul_(target_scaled, through_alpha.expand_as(target_scaled))
+                )
             if "target" in wanted:
-                g_mag["target"] = g_ref * alpha[:, None, None] + (
-                    estimate - 2.0 * alpha[:, None, None] * target_scaled) * through_alpha
+                g_mag["target"] = (
+                    g_ref * alpha[:, None, None]
+                    + (estimate - 2.0 * alpha[:, None, None] * target_scaled) * through_alpha
+                )
         for name in wanted:
             g = g_mag[name]
             if g is None:
@@ -639,7 +720,8 @@ def _resolution(x, y, items, resolution, settings: _Settings, gradients: dict, w
                 parts[..., 0].mul_(g)
                 parts[..., 1].mul_(g)
             gradients[name][group].add_(
-                _stft_adjoint(grad_spec, fft_size, hop_size, win_length, settings.window, length), alpha=weight)
+                _stft_adjoint(grad_spec, fft_size, hop_size, win_length, settings.window, length), alpha=weight
+            )
     return terms
 
 
@@ -649,8 +731,9 @@ class _MultiResolutionSTFT(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, y, items, settings, reduction):
         rows, length = x.shape
-        want = [name for name, needed in (("input", ctx.needs_input_grad[0]), ("target", ctx.needs_input_grad[1]))
-                if needed]
+        want = [
+            name for name, needed in (("input", ctx.needs_input_grad[0]), ("target", ctx.needs_input_grad[1])) if needed
+        ]
         gradients = {}
         if want:
             if reduction == "none":
@@ -667,8 +750,12 @@ class _MultiResolutionSTFT(torch.autograd.Function):
                 gradients[name] = {group: x.new_zeros(rows, length) for group in groups}
         weight = 1.0 / len(settings.resolutions)
         total = x.new_zeros(items)
-        weights = {"spectral_convergence": settings.w_sc, "log_magnitude": settings.w_log_mag,
-                   "linear_magnitude": settings.w_lin_mag, "phase": settings.w_phs}
+        weights = {
+            "spectral_convergence": settings.w_sc,
+            "log_magnitude": settings.w_log_mag,
+            "linear_magnitude": settings.w_lin_mag,
+            "phase": settings.w_phs,
+        }
         for resolution in settings.resolutions:
             terms = _resolution(x, y, items, resolution, settings, gradients, weight)
             for name, value in terms.items():
@@ -703,6 +790,7 @@ def _prefilter(signal: torch.Tensor, sample_rate: int) -> torch.Tensor:
     return F.conv1d(signal[:, None], taps, padding=taps.shape[-1] // 2)[:, 0]
 
 
+@float32_inside
 def _run(input, target, settings: _Settings, reduction: str):
     check_reduction(reduction)
     _check_inputs(input, target, settings)
@@ -770,43 +858,57 @@ def multi_resolution_stft_loss(
 ) -> torch.Tensor:
     """The multi-resolution STFT loss: the STFT loss of each resolution, averaged over the resolutions.
 
-    Per resolution and item: ``w_sc·SC + w_log_mag·mean|log|Y| − log|X|| (+ the optional terms)``, with
-    ``SC = ‖ |Y| − |X| ‖_F / ‖ |Y| ‖_F``. Defaults: Parallel WaveGAN's (Yamamoto et al. 2020) three
-    resolutions, its magnitude guard ``eps = 1e-7``, and spectral convergence per item.
+        Per resolution and item: ``w_sc·SC + w_log_mag·mean|log|Y| − log|X|| (+ the optional terms)``, with
+        ``SC = ‖ |Y| − |X| ‖_F / ‖ |Y| ‖_F``. Defaults: Parallel WaveGAN's (Yamamoto et al. 2020) three
+        resolutions, its magnitude guard ``eps = 1e-7``, and spectral convergence per item.
 
-    To reproduce ``auraloss.freq.MultiResolutionSTFTLoss(...)`` exactly pass ``eps=1e-8, per_item=False``
-    (or use :meth:`MultiResolutionSTFTLoss.auraloss`); Parallel WaveGAN's ``sc_loss + mag_loss``:
-    ``per_item=False`` (:meth:`MultiResolutionSTFTLoss.parallel_wavegan`).
+        To reproduce ``auraloss.freq.MultiResolutionSTFTLoss(...)`` exactly pass ``eps=1e-8, per_item=False``
+        (or use :meth:`MultiResolutionSTFTLoss.auraloss`); Parallel WaveGAN's ``sc_loss + mag_loss``:
+        ``per_item=False`` (:meth:`MultiResolutionSTFTLoss.parallel_wavegan`).
 
-    Args:
-        input: the prediction.
-        target: the reference.
-        fft_sizes: FFT size of each resolution (default 1024, 2048, 512).
-        hop_sizes: hop of each resolution (default 120, 240, 50).
-        win_lengths: window length of each resolution, at most its FFT size (default 600, 1200, 240).@COMMON@
-@SHAPE@
+        Args:
+            input: the prediction.
+            target: the reference.
+            fft_sizes: FFT size of each resolution (default 1024, 2048, 512).
+            hop_sizes: hop of each resolution (default 120, 240, 50).
+            win_lengths: window length of each resolution, at most its FFT size (default 600, 1200, 240).@COMMON@
+    @SHAPE@
 
-    Returns:
-        The loss (see ``reduction``).
+        Returns:
+            The loss (see ``reduction``).
 
-    Raises:
-        TypeError: non-tensor or non-float inputs, different dtypes, settings of the wrong type.
-        ValueError: different shapes or devices, NaN/Inf, too-short signals, invalid settings (e.g.
-            ``scale="mel"`` without ``sample_rate``, too many mel bands for an FFT size).
+        Raises:
+            TypeError: non-tensor or non-float inputs, different dtypes, settings of the wrong type.
+            ValueError: different shapes or devices, NaN/Inf, too-short signals, invalid settings (e.g.
+                ``scale="mel"`` without ``sample_rate``, too many mel bands for an FFT size).
 
-    Example::
+        Example::
 
-        >>> y = torch.randn(4, 1, 24000)
-        >>> y_hat = y + 0.1 * torch.randn(4, 1, 24000)
-        >>> multi_resolution_stft_loss(y_hat, y).shape
-        torch.Size([])
+            >>> y = torch.randn(4, 1, 24000)
+            >>> y_hat = y + 0.1 * torch.randn(4, 1, 24000)
+            >>> multi_resolution_stft_loss(y_hat, y).shape
+            torch.Size([])
 
-    Notebook: book/08_multi_resolution_stft.ipynb
+        Notebook: book/08_multi_resolution_stft.ipynb
     """
-    settings = _settings(fft_sizes, hop_sizes, win_lengths, window=window, w_sc=w_sc, w_log_mag=w_log_mag,
-                         w_lin_mag=w_lin_mag, w_phs=w_phs, mag_distance=mag_distance, eps=eps, scale=scale,
-                         n_bins=n_bins, sample_rate=sample_rate, perceptual_weighting=perceptual_weighting,
-                         scale_invariance=scale_invariance, per_item=per_item)
+    settings = _settings(
+        fft_sizes,
+        hop_sizes,
+        win_lengths,
+        window=window,
+        w_sc=w_sc,
+        w_log_mag=w_log_mag,
+        w_lin_mag=w_lin_mag,
+        w_phs=w_phs,
+        mag_distance=mag_distance,
+        eps=eps,
+        scale=scale,
+        n_bins=n_bins,
+        sample_rate=sample_rate,
+        perceptual_weighting=perceptual_weighting,
+        scale_invariance=scale_invariance,
+        per_item=per_item,
+    )
     return _run(input, target, settings, reduction)
 
 
@@ -821,39 +923,46 @@ def stft_loss(
 ) -> torch.Tensor:
     """The STFT loss at one resolution: ``w_sc·SC + w_log_mag·mean|log|Y| − log|X||`` (+ optional terms).
 
-    Defaults: Parallel WaveGAN's first resolution (FFT 1024, hop 120, window 600). auraloss's
-    ``STFTLoss()`` defaults are FFT 1024, hop 256, window 1024, ``eps=1e-8`` with the batch-wide ratio:
-    :meth:`STFTLoss.auraloss`.
+        Defaults: Parallel WaveGAN's first resolution (FFT 1024, hop 120, window 600). auraloss's
+        ``STFTLoss()`` defaults are FFT 1024, hop 256, window 1024, ``eps=1e-8`` with the batch-wide ratio:
+        :meth:`STFTLoss.auraloss`.
 
-    Args:
-        input: the prediction.
-        target: the reference.
-        fft_size: FFT size (default 1024).
-        hop_size: hop (default 120).
-        win_length: window length, at most ``fft_size`` (default 600).
-        **settings: the keyword settings of :func:`multi_resolution_stft_loss` (``window``, ``w_sc``,
-            ``w_log_mag``, ``w_lin_mag``, ``w_phs``, ``mag_distance``, ``eps``, ``scale``, ``n_bins``,
-            ``sample_rate``, ``perceptual_weighting``, ``scale_invariance``, ``per_item``, ``reduction``).
-@SHAPE@
+        Args:
+            input: the prediction.
+            target: the reference.
+            fft_size: FFT size (default 1024).
+            hop_size: hop (default 120).
+            win_length: window length, at most ``fft_size`` (default 600).
+            **settings: the keyword settings of :func:`multi_resolution_stft_loss` (``window``, ``w_sc``,
+                ``w_log_mag``, ``w_lin_mag``, ``w_phs``, ``mag_distance``, ``eps``, ``scale``, ``n_bins``,
+                ``sample_rate``, ``perceptual_weighting``, ``scale_invariance``, ``per_item``, ``reduction``).
+    @SHAPE@
 
-    Example::
+        Example::
 
-        >>> y = torch.randn(2, 1, 8000)
-        >>> stft_loss(y + 0.1 * torch.randn(2, 1, 8000), y, reduction="none").shape
-        torch.Size([2])
+            >>> y = torch.randn(2, 1, 8000)
+            >>> stft_loss(y + 0.1 * torch.randn(2, 1, 8000), y, reduction="none").shape
+            torch.Size([2])
 
-    Notebook: book/08_multi_resolution_stft.ipynb
+        Notebook: book/08_multi_resolution_stft.ipynb
     """
     for name in ("fft_sizes", "hop_sizes", "win_lengths"):
         if name in settings:
             raise TypeError(f"stft_loss takes one resolution: use fft_size/hop_size/win_length, not {name}")
-    return multi_resolution_stft_loss(input, target, fft_sizes=(fft_size,), hop_sizes=(hop_size,),
-                                      win_lengths=(win_length,), **settings)
+    return multi_resolution_stft_loss(
+        input, target, fft_sizes=(fft_size,), hop_sizes=(hop_size,), win_lengths=(win_length,), **settings
+    )
 
 
-def stft_loss_terms(input: torch.Tensor, target: torch.Tensor, *, fft_sizes: Sequence[int] = (1024, 2048, 512),
-                    hop_sizes: Sequence[int] = (120, 240, 50), win_lengths: Sequence[int] = (600, 1200, 240),
-                    **settings) -> dict[str, torch.Tensor]:
+def stft_loss_terms(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    fft_sizes: Sequence[int] = (1024, 2048, 512),
+    hop_sizes: Sequence[int] = (120, 240, 50),
+    win_lengths: Sequence[int] = (600, 1200, 240),
+    **settings,
+) -> dict[str, torch.Tensor]:
     """The unweighted terms of :func:`multi_resolution_stft_loss`, each averaged over the resolutions.
 
     For looking inside the loss (no gradient). Takes the same settings; a term is reported when its weight
@@ -881,54 +990,94 @@ def stft_loss_terms(input: torch.Tensor, target: torch.Tensor, *, fft_sizes: Seq
     return totals
 
 
-_DEFAULTS = dict(window="hann_window", w_sc=1.0, w_log_mag=1.0, w_lin_mag=0.0, w_phs=0.0, mag_distance="L1",
-                 eps=1e-7, scale=None, n_bins=None, sample_rate=None, perceptual_weighting=False,
-                 scale_invariance=False, per_item=True)
+_DEFAULTS = dict(
+    window="hann_window",
+    w_sc=1.0,
+    w_log_mag=1.0,
+    w_lin_mag=0.0,
+    w_phs=0.0,
+    mag_distance="L1",
+    eps=1e-7,
+    scale=None,
+    n_bins=None,
+    sample_rate=None,
+    perceptual_weighting=False,
+    scale_invariance=False,
+    per_item=True,
+)
 
 
 class MultiResolutionSTFTLoss(nn.Module):
     """:func:`multi_resolution_stft_loss` as a module: ``forward(input, target)``.
 
-    Settings are checked once, here. Named configurations: :meth:`parallel_wavegan` and :meth:`auraloss`.
+        Settings are checked once, here. Named configurations: :meth:`parallel_wavegan` and :meth:`auraloss`.
 
-    Args:
-        fft_sizes: FFT size of each resolution (default 1024, 2048, 512: Parallel WaveGAN's).
-        hop_sizes: hop of each resolution (default 120, 240, 50).
-        win_lengths: window length of each resolution (default 600, 1200, 240).@COMMON@
-@SHAPE@
+        Args:
+            fft_sizes: FFT size of each resolution (default 1024, 2048, 512: Parallel WaveGAN's).
+            hop_sizes: hop of each resolution (default 120, 240, 50).
+            win_lengths: window length of each resolution (default 600, 1200, 240).@COMMON@
+    @SHAPE@
 
-    Example::
+        Example::
 
-        >>> loss = MultiResolutionSTFTLoss.auraloss()   # == auraloss.freq.MultiResolutionSTFTLoss()
-        >>> y = torch.randn(4, 1, 24000)
-        >>> loss(y + 0.1 * torch.randn(4, 1, 24000), y).shape
-        torch.Size([])
+            >>> loss = MultiResolutionSTFTLoss.auraloss()   # == auraloss.freq.MultiResolutionSTFTLoss()
+            >>> y = torch.randn(4, 1, 24000)
+            >>> loss(y + 0.1 * torch.randn(4, 1, 24000), y).shape
+            torch.Size([])
 
-    Notebook: book/08_multi_resolution_stft.ipynb
+        Notebook: book/08_multi_resolution_stft.ipynb
     """
 
-    def __init__(self, fft_sizes: Sequence[int] = (1024, 2048, 512), hop_sizes: Sequence[int] = (120, 240, 50),
-                 win_lengths: Sequence[int] = (600, 1200, 240), *, window: str = "hann_window", w_sc: float = 1.0,
-                 w_log_mag: float = 1.0, w_lin_mag: float = 0.0, w_phs: float = 0.0, mag_distance: str = "L1",
-                 eps: float = 1e-7, scale: str | None = None, n_bins: int | None = None,
-                 sample_rate: int | None = None, perceptual_weighting: bool = False, scale_invariance: bool = False,
-                 per_item: bool = True, reduction: str = "mean"):
+    def __init__(
+        self,
+        *,
+        fft_sizes: Sequence[int] = (1024, 2048, 512),
+        hop_sizes: Sequence[int] = (120, 240, 50),
+        win_lengths: Sequence[int] = (600, 1200, 240),
+        window: str = "hann_window",
+        w_sc: float = 1.0,
+        w_log_mag: float = 1.0,
+        w_lin_mag: float = 0.0,
+        w_phs: float = 0.0,
+        mag_distance: str = "L1",
+        eps: float = 1e-7,
+        scale: str | None = None,
+        n_bins: int | None = None,
+        sample_rate: int | None = None,
+        perceptual_weighting: bool = False,
+        scale_invariance: bool = False,
+        per_item: bool = True,
+        reduction: str = "mean",
+    ):
         super().__init__()
-        self.settings = _settings(fft_sizes, hop_sizes, win_lengths, window=window, w_sc=w_sc, w_log_mag=w_log_mag,
-                                  w_lin_mag=w_lin_mag, w_phs=w_phs, mag_distance=mag_distance, eps=eps, scale=scale,
-                                  n_bins=n_bins, sample_rate=sample_rate,
-                                  perceptual_weighting=perceptual_weighting, scale_invariance=scale_invariance,
-                                  per_item=per_item)
+        self.settings = _settings(
+            fft_sizes,
+            hop_sizes,
+            win_lengths,
+            window=window,
+            w_sc=w_sc,
+            w_log_mag=w_log_mag,
+            w_lin_mag=w_lin_mag,
+            w_phs=w_phs,
+            mag_distance=mag_distance,
+            eps=eps,
+            scale=scale,
+            n_bins=n_bins,
+            sample_rate=sample_rate,
+            perceptual_weighting=perceptual_weighting,
+            scale_invariance=scale_invariance,
+            per_item=per_item,
+        )
         self.reduction = check_reduction(reduction)
 
     @classmethod
-    def parallel_wavegan(cls, **overrides) -> "MultiResolutionSTFTLoss":
+    def parallel_wavegan(cls, **overrides) -> MultiResolutionSTFTLoss:
         """Parallel WaveGAN's loss as its code computes it: ``sc_loss + mag_loss`` of its
         ``MultiResolutionSTFTLoss`` (three resolutions, ``eps=1e-7``, batch-wide spectral convergence)."""
         return cls(**{"eps": 1e-7, "per_item": False, **overrides})
 
     @classmethod
-    def auraloss(cls, **overrides) -> "MultiResolutionSTFTLoss":
+    def auraloss(cls, **overrides) -> MultiResolutionSTFTLoss:
         """``auraloss.freq.MultiResolutionSTFTLoss()`` (auraloss 0.4): the same resolutions, ``eps=1e-8``,
         batch-wide spectral convergence. Pass auraloss's options as keywords (e.g. ``w_lin_mag=1``)."""
         return cls(**{"eps": 1e-8, "per_item": False, **overrides})
@@ -950,126 +1099,41 @@ class MultiResolutionSTFTLoss(nn.Module):
 class STFTLoss(MultiResolutionSTFTLoss):
     """:func:`stft_loss` as a module: one resolution, ``forward(input, target)``.
 
-    Args:
-        fft_size: FFT size (default 1024).
-        hop_size: hop (default 120).
-        win_length: window length, at most ``fft_size`` (default 600).@COMMON@
-@SHAPE@
+        Args:
+            fft_size: FFT size (default 1024).
+            hop_size: hop (default 120).
+            win_length: window length, at most ``fft_size`` (default 600).@COMMON@
+    @SHAPE@
 
-    Example::
+        Example::
 
-        >>> loss = STFTLoss.auraloss()   # == auraloss.freq.STFTLoss()
-        >>> y = torch.randn(2, 1, 8000)
-        >>> loss(y + 0.1 * torch.randn(2, 1, 8000), y).shape
-        torch.Size([])
+            >>> loss = STFTLoss.auraloss()   # == auraloss.freq.STFTLoss()
+            >>> y = torch.randn(2, 1, 8000)
+            >>> loss(y + 0.1 * torch.randn(2, 1, 8000), y).shape
+            torch.Size([])
 
-    Notebook: book/08_multi_resolution_stft.ipynb
+        Notebook: book/08_multi_resolution_stft.ipynb
     """
 
-    def __init__(self, fft_size: int = 1024, hop_size: int = 120, win_length: int = 600, **settings):
-        super().__init__((fft_size,), (hop_size,), (win_length,), **settings)
+    def __init__(self, *, fft_size: int = 1024, hop_size: int = 120, win_length: int = 600, **settings):
+        super().__init__(fft_sizes=(fft_size,), hop_sizes=(hop_size,), win_lengths=(win_length,), **settings)
 
     @classmethod
-    def parallel_wavegan(cls, **overrides) -> "STFTLoss":
+    def parallel_wavegan(cls, **overrides) -> STFTLoss:
         """Parallel WaveGAN's ``STFTLoss()`` (FFT 1024, hop 120, window 600, ``eps=1e-7``, batch-wide ratio),
         ``sc_loss + mag_loss``."""
         return cls(**{"eps": 1e-7, "per_item": False, **overrides})
 
     @classmethod
-    def auraloss(cls, **overrides) -> "STFTLoss":
+    def auraloss(cls, **overrides) -> STFTLoss:
         """``auraloss.freq.STFTLoss()`` (auraloss 0.4): FFT 1024, hop 256, window 1024, ``eps=1e-8``,
         batch-wide spectral convergence."""
-        return cls(**{"fft_size": 1024, "hop_size": 256, "win_length": 1024, "eps": 1e-8, "per_item": False,
-                      **overrides})
+        return cls(
+            **{"fft_size": 1024, "hop_size": 256, "win_length": 1024, "eps": 1e-8, "per_item": False, **overrides}
+        )
 
 
 for _documented in (multi_resolution_stft_loss, stft_loss, MultiResolutionSTFTLoss, STFTLoss):
     # the shared argument and shape sections, written once above
     _documented.__doc__ = _documented.__doc__.replace("@COMMON@", _COMMON_ARGS).replace("@SHAPE@", _SHAPE.rstrip("\n"))
 del _documented
-
-
-# --------------------------------------------------------------------------------------------------
-# Explorer
-# --------------------------------------------------------------------------------------------------
-
-
-class STFTLossExplorer(FigureExplorer):
-    """A click and a tone, and the spectral convergence that each STFT resolution reports for a distortion.
-
-    Pick the distortion (the click moved, the tone detuned, or both) and the window length of the middle
-    resolution; the figure shows the target's spectrogram at that resolution and the two terms of every
-    resolution. Live in Jupyter and on Colab; the static website shows the default setting.
-
-    Args:
-        sample_rate: sample rate (Hz) of the synthesized signals (default 24000).
-        shift_ms: initial shift of the click, ms (slider 0 … 10).
-        detune_hz: initial detuning of the tone, Hz (slider 0 … 40).
-        win_length: initial window length of the middle resolution (choices 240 … 2400).
-    """
-
-    WIN_CHOICES = (240, 600, 1200, 2400)
-
-    def __init__(self, sample_rate: int = 24000, *, shift_ms: float = 2.0, detune_hz: float = 10.0,
-                 win_length: int = 1200):
-        import ipywidgets as widgets
-
-        check_sample_rate(sample_rate)
-        check_choice(win_length, "win_length", self.WIN_CHOICES)
-        self.sample_rate = sample_rate
-        super().__init__({
-            "shift_ms": widgets.FloatSlider(value=shift_ms, min=0.0, max=10.0, step=0.5, description="click (ms)",
-                                            continuous_update=False),
-            "detune_hz": widgets.FloatSlider(value=detune_hz, min=0.0, max=40.0, step=2.5,
-                                             description="tone (Hz)", continuous_update=False),
-            "win_length": widgets.Dropdown(options=list(self.WIN_CHOICES), value=win_length,
-                                           description="window"),
-        })
-
-    def signals(self):
-        """Target and prediction ``[2, 1, time]`` (row 0: the click, row 1: the tone), float64."""
-        sr = self.sample_rate
-        t = torch.arange(sr // 2, dtype=torch.float64) / sr
-        target = torch.zeros(2, 1, t.numel(), dtype=torch.float64)
-        prediction = torch.zeros_like(target)
-        click_at = t.numel() // 2
-        shift = int(round(self.values["shift_ms"] * 1e-3 * sr))
-        target[0, 0, click_at] = 1.0
-        prediction[0, 0, click_at + shift] = 1.0
-        target[1, 0] = 0.5 * torch.sin(2 * math.pi * 1000.0 * t)
-        prediction[1, 0] = 0.5 * torch.sin(2 * math.pi * (1000.0 + self.values["detune_hz"]) * t)
-        return target, prediction
-
-    def resolutions(self):
-        """``(fft_size, hop_size, win_length)`` of the three resolutions shown: short, chosen, long."""
-        middle = self.values["win_length"]
-        fft = 1 << (middle - 1).bit_length()
-        return ((256, 50, 240), (fft, middle // 5, middle), (8192, 1200, 7200))
-
-    def figure(self):
-        import matplotlib.pyplot as plt
-
-        target, prediction = self.signals()
-        fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.2))
-        resolutions = self.resolutions()
-        values = []
-        for fft_size, hop_size, win_length in resolutions:
-            terms = stft_loss_terms(prediction, target, fft_sizes=(fft_size,), hop_sizes=(hop_size,),
-                                    win_lengths=(win_length,))
-            values.append(terms["spectral_convergence"])
-        values = torch.stack(values).tolist()  # [resolutions][click, tone]
-        labels = [f"{w}" for _, _, w in resolutions]
-        positions = list(range(len(resolutions)))
-        axes[0].bar([p - 0.2 for p in positions], [v[0] for v in values], width=0.4, label="click moved")
-        axes[0].bar([p + 0.2 for p in positions], [v[1] for v in values], width=0.4, label="tone detuned")
-        axes[0].set_xticks(positions, labels)
-        axes[0].set_xlabel("window length (samples)")
-        axes[0].set_ylabel("spectral convergence")
-        axes[0].legend()
-        fft_size, hop_size, win_length = resolutions[1]
-        magnitude = loss_magnitude(target[0, 0] + target[1, 0], fft_size, hop_size, win_length)
-        plot_spectrogram(magnitude, self.sample_rate, hop_size, ax=axes[1],
-                         title=f"target click + tone, window {win_length}")
-        axes[1].set_ylim(0, 4000)
-        fig.tight_layout()
-        return fig

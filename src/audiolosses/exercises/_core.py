@@ -6,8 +6,9 @@ recognise usual mistakes) and call :func:`run_cases`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 
@@ -78,5 +79,3 @@ def run_cases(check: str, fn: Callable[..., Any], cases: Sequence[Case]) -> bool
             _fail(check, case, problem)
     print(f"{check}: all {len(cases)} cases passed")
     return True
-
-

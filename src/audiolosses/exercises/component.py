@@ -5,7 +5,7 @@ Notebook: book/05_component_loss.ipynb
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -43,18 +43,26 @@ def check_two_component_loss(fn: Callable[[torch.Tensor, torch.Tensor, torch.Ten
         noise = (mask * residual).pow(2).sum()
         n = mask.numel()
         hints = [
-            (lambda r, e=expected, n=n: torch.allclose(r, e * n, rtol=1e-6),
-             "divide the weighted sum by n = mask.numel() (auralflow's normalisation)."),
-            (lambda r, s=speech, z=noise, a=alpha, n=n: torch.allclose(r, (a * s + (1 - a) * z) / n, rtol=1e-6),
-             "the weights are swapped: alpha multiplies the noise term, 1 - alpha the speech term."),
-            (lambda r, m=mask, t=target, res=residual, a=alpha, n=n: torch.allclose(
-                r, ((1 - a) * ((m - 1) ** 2).sum() + a * (m * res).pow(2).sum()) / n, rtol=1e-6),
-             "the speech term is Σ(M·S − S)², the target's magnitude is part of it."),
-            (lambda r, s=speech, z=noise, a=alpha, n=n: torch.allclose(r, (s + a * z) / n, rtol=1e-6),
-             "the speech term is weighted by 1 - alpha."),
+            (
+                lambda r, e=expected, n=n: torch.allclose(r, e * n, rtol=1e-6),
+                "divide the weighted sum by n = mask.numel() (auralflow's normalisation).",
+            ),
+            (
+                lambda r, s=speech, z=noise, a=alpha, n=n: torch.allclose(r, (a * s + (1 - a) * z) / n, rtol=1e-6),
+                "the weights are swapped: alpha multiplies the noise term, 1 - alpha the speech term.",
+            ),
+            (
+                lambda r, m=mask, t=target, res=residual, a=alpha, n=n: torch.allclose(
+                    r, ((1 - a) * ((m - 1) ** 2).sum() + a * (m * res).pow(2).sum()) / n, rtol=1e-6
+                ),
+                "the speech term is Σ(M·S − S)², the target's magnitude is part of it.",
+            ),
+            (
+                lambda r, s=speech, z=noise, a=alpha, n=n: torch.allclose(r, (s + a * z) / n, rtol=1e-6),
+                "the speech term is weighted by 1 - alpha.",
+            ),
         ]
-        cases.append(Case(description, (mask, target, residual, alpha), expected, hints=hints, atol=1e-9,
-                          rtol=1e-6))
+        cases.append(Case(description, (mask, target, residual, alpha), expected, hints=hints, atol=1e-9, rtol=1e-6))
     return run_cases("check_two_component_loss", fn, cases)
 
 
@@ -72,14 +80,22 @@ def check_parametric_wiener_mask(fn: Callable[[torch.Tensor, torch.Tensor, float
         speech = (1 - alpha) * target**2
         expected = speech / (speech + alpha * residual**2)
         hints = [
-            (lambda r, t=target, res=residual, a=alpha: torch.allclose(
-                r, a * t**2 / (a * t**2 + (1 - a) * res**2), rtol=1e-5),
-             "the weights are swapped: (1 - alpha) belongs to the speech power S²."),
-            (lambda r, t=target, res=residual, a=alpha: torch.allclose(
-                r, (1 - a) * t / ((1 - a) * t + a * res), rtol=1e-5),
-             "square the magnitudes: the loss is quadratic, so its optimum is a ratio of powers."),
-            (lambda r, t=target, res=residual: torch.allclose(r, t**2 / (t**2 + res**2), rtol=1e-5),
-             "that is the ordinary Wiener gain; weight S² by 1 - alpha and R² by alpha."),
+            (
+                lambda r, t=target, res=residual, a=alpha: torch.allclose(
+                    r, a * t**2 / (a * t**2 + (1 - a) * res**2), rtol=1e-5
+                ),
+                "the weights are swapped: (1 - alpha) belongs to the speech power S².",
+            ),
+            (
+                lambda r, t=target, res=residual, a=alpha: torch.allclose(
+                    r, (1 - a) * t / ((1 - a) * t + a * res), rtol=1e-5
+                ),
+                "square the magnitudes: the loss is quadratic, so its optimum is a ratio of powers.",
+            ),
+            (
+                lambda r, t=target, res=residual: torch.allclose(r, t**2 / (t**2 + res**2), rtol=1e-5),
+                "that is the ordinary Wiener gain; weight S² by 1 - alpha and R² by alpha.",
+            ),
         ]
         cases.append(Case(description, (target, residual, alpha), expected, hints=hints, atol=1e-7, rtol=1e-6))
     return run_cases("check_parametric_wiener_mask", fn, cases)
@@ -127,11 +143,19 @@ def check_noise_quality(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.
         if zero_mask:
             _check_finite_on_zero_mask(fn, description, mask, residual)
         hints = [
-            (lambda r, m=mask, res=residual: r.numel() == m.shape[0] and torch.allclose(
-                r, ((m * res) / (m * res).norm() - res / res.norm()).pow(2).flatten(1).sum(1), atol=1e-6),
-             "normalise each batch item by its own norm, not by the norm of the whole batch."),
-            (lambda r, m=mask, res=residual: torch.allclose(r, (m * res - res).pow(2).flatten(1).sum(1), atol=1e-6),
-             "scale both the filtered residual and the residual to unit norm before subtracting."),
+            (
+                lambda r, m=mask, res=residual: (
+                    r.numel() == m.shape[0]
+                    and torch.allclose(
+                        r, ((m * res) / (m * res).norm() - res / res.norm()).pow(2).flatten(1).sum(1), atol=1e-6
+                    )
+                ),
+                "normalise each batch item by its own norm, not by the norm of the whole batch.",
+            ),
+            (
+                lambda r, m=mask, res=residual: torch.allclose(r, (m * res - res).pow(2).flatten(1).sum(1), atol=1e-6),
+                "scale both the filtered residual and the residual to unit norm before subtracting.",
+            ),
         ]
         cases.append(Case(description, (mask, residual, 1e-8), expected, hints=hints, atol=1e-6, rtol=1e-5))
     return run_cases("check_noise_quality", fn, cases)

@@ -5,7 +5,7 @@ Notebook: book/06_kl_divergence.ipynb
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch.distributions import Normal, kl_divergence
@@ -36,23 +36,47 @@ def check_kl_standard_normal(fn: Callable[[torch.Tensor, torch.Tensor], torch.Te
     def hints(m, s):
         return [
             (lambda r: torch.allclose(r, 2 * _elementwise_kl(m, s), atol=1e-6), "you forgot the factor ½."),
-            (lambda r: torch.allclose(r, 0.5 * (m**2 + s**2 - s.log() - 1), atol=1e-6),
-             "the log term is ln σ² = 2 ln σ, not ln σ."),
-            (lambda r: torch.allclose(r, 0.5 * (m**2 + s - s.log() - 1), atol=1e-6)
-             or torch.allclose(r, 0.5 * (m**2 + s - 2 * s.log() - 1), atol=1e-6),
-             "the variance term is σ², the square of the standard deviation you were given."),
-            (lambda r: torch.allclose(r, 0.5 * (m**2 + s**2 - 2 * s.log()), atol=1e-6),
-             "the −1 is missing: KL must be exactly 0 when μ = 0 and σ = 1."),
+            (
+                lambda r: torch.allclose(r, 0.5 * (m**2 + s**2 - s.log() - 1), atol=1e-6),
+                "the log term is ln σ² = 2 ln σ, not ln σ.",
+            ),
+            (
+                lambda r: (
+                    torch.allclose(r, 0.5 * (m**2 + s - s.log() - 1), atol=1e-6)
+                    or torch.allclose(r, 0.5 * (m**2 + s - 2 * s.log() - 1), atol=1e-6)
+                ),
+                "the variance term is σ², the square of the standard deviation you were given.",
+            ),
+            (
+                lambda r: torch.allclose(r, 0.5 * (m**2 + s**2 - 2 * s.log()), atol=1e-6),
+                "the −1 is missing: KL must be exactly 0 when μ = 0 and σ = 1.",
+            ),
         ]
 
     cases = [
-        Case("the prior itself (mu = 0, sigma = 1) gives 0", (prior_mu, prior_sigma), torch.zeros(3, dtype=torch.float64),
-             hints=[(lambda r: torch.allclose(r, torch.full((3,), 0.5, dtype=r.dtype)),
-                     "the −1 is missing: KL must be exactly 0 when μ = 0 and σ = 1.")]),
-        Case("shifted means: KL = mu²/2 when sigma = 1", (shifted, prior_sigma), _elementwise_kl(shifted, prior_sigma),
-             hints=hints(shifted, prior_sigma)),
-        Case("a narrow posterior (sigma = 0.1)", (prior_mu, narrow), _elementwise_kl(prior_mu, narrow),
-             hints=hints(prior_mu, narrow)),
+        Case(
+            "the prior itself (mu = 0, sigma = 1) gives 0",
+            (prior_mu, prior_sigma),
+            torch.zeros(3, dtype=torch.float64),
+            hints=[
+                (
+                    lambda r: torch.allclose(r, torch.full((3,), 0.5, dtype=r.dtype)),
+                    "the −1 is missing: KL must be exactly 0 when μ = 0 and σ = 1.",
+                )
+            ],
+        ),
+        Case(
+            "shifted means: KL = mu²/2 when sigma = 1",
+            (shifted, prior_sigma),
+            _elementwise_kl(shifted, prior_sigma),
+            hints=hints(shifted, prior_sigma),
+        ),
+        Case(
+            "a narrow posterior (sigma = 0.1)",
+            (prior_mu, narrow),
+            _elementwise_kl(prior_mu, narrow),
+            hints=hints(prior_mu, narrow),
+        ),
         Case("a [4, 6] batch keeps its shape", (mu, sigma), _elementwise_kl(mu, sigma), hints=hints(mu, sigma)),
     ]
     return run_cases("check_kl_standard_normal", fn, cases)
@@ -64,22 +88,34 @@ def check_kl_batchmean(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor])
     for shape, seed in (((4, 6), 1), ((8, 2), 2), ((1, 16), 3)):
         mu, sigma = _posterior(shape, seed)
         elementwise = _elementwise_kl(mu, sigma)
-        cases.append(Case(
-            f"mu and sigma shaped {list(shape)}", (mu, sigma), elementwise.sum(dim=1).mean(),
-            hints=[
-                (lambda r, e=elementwise: torch.allclose(r, e.mean()),
-                 "that is the mean over every element (upstream's reduction); sum over the latent dimensions, "
-                 "then average over the batch."),
-                (lambda r, e=elementwise: torch.allclose(r, e.sum()),
-                 "that is the sum over everything (auralflow's formula); divide by the batch size."),
-                (lambda r, e=elementwise: torch.allclose(r, e.mean(dim=1).sum()),
-                 "the axes are swapped: sum over dim 1 (latent), average over dim 0 (batch)."),
-            ],
-        ))
+        cases.append(
+            Case(
+                f"mu and sigma shaped {list(shape)}",
+                (mu, sigma),
+                elementwise.sum(dim=1).mean(),
+                hints=[
+                    (
+                        lambda r, e=elementwise: torch.allclose(r, e.mean()),
+                        "that is the mean over every element (upstream's reduction); sum over the latent dimensions, "
+                        "then average over the batch.",
+                    ),
+                    (
+                        lambda r, e=elementwise: torch.allclose(r, e.sum()),
+                        "that is the sum over everything (auralflow's formula); divide by the batch size.",
+                    ),
+                    (
+                        lambda r, e=elementwise: torch.allclose(r, e.mean(dim=1).sum()),
+                        "the axes are swapped: sum over dim 1 (latent), average over dim 0 (batch).",
+                    ),
+                ],
+            )
+        )
     return run_cases("check_kl_batchmean", fn, cases)
 
 
-def check_kl_two_gaussians(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
+def check_kl_two_gaussians(
+    fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> bool:
     """Check ``fn(mu_q, sigma_q, mu_p, sigma_p)`` → elementwise ``KL(N(μq, σq²) ‖ N(μp, σp²))``.
 
     The reference is ``torch.distributions.kl_divergence``.
@@ -99,15 +135,23 @@ def check_kl_two_gaussians(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tenso
         expected = kl_divergence(Normal(mu_q, sigma_q), Normal(mu_p, sigma_p))
         reversed_kl = kl_divergence(Normal(mu_p, sigma_p), Normal(mu_q, sigma_q))
         forgot_scale = 0.5 * ((mu_q - mu_p) ** 2 + sigma_q**2 - torch.log(sigma_q**2) - 1)
-        cases.append(Case(
-            description, (mu_q, sigma_q, mu_p, sigma_p), expected,
-            hints=[
-                (lambda r, e=reversed_kl: torch.allclose(r, e), "that is KL(p ‖ q): KL is not symmetric, the "
-                                                               "expectation runs over q, the first argument."),
-                (lambda r, e=forgot_scale: torch.allclose(r, e), "you kept the standard-normal formula: divide by "
-                                                                "σp² and add ln σp²."),
-            ],
-        ))
+        cases.append(
+            Case(
+                description,
+                (mu_q, sigma_q, mu_p, sigma_p),
+                expected,
+                hints=[
+                    (
+                        lambda r, e=reversed_kl: torch.allclose(r, e),
+                        "that is KL(p ‖ q): KL is not symmetric, the expectation runs over q, the first argument.",
+                    ),
+                    (
+                        lambda r, e=forgot_scale: torch.allclose(r, e),
+                        "you kept the standard-normal formula: divide by σp² and add ln σp².",
+                    ),
+                ],
+            )
+        )
     return run_cases("check_kl_two_gaussians", fn, cases)
 
 
@@ -119,17 +163,27 @@ def check_reparameterize(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor]
         mu = torch.randn(shape, generator=generator, dtype=torch.float64)
         logvar = torch.randn(shape, generator=generator, dtype=torch.float64)
         noise = torch.randn(shape, generator=generator, dtype=torch.float64)
-        cases.append(Case(
-            f"mu, logvar and noise shaped {list(shape)}", (mu, logvar, noise), mu + torch.exp(0.5 * logvar) * noise,
-            hints=[
-                (lambda r, m=mu, lv=logvar, n=noise: torch.allclose(r, m + lv.exp() * n),
-                 "exp(logvar) is the variance; scale the noise by the standard deviation exp(logvar / 2)."),
-                (lambda r, m=mu, lv=logvar, n=noise: torch.allclose(r, m + lv * n),
-                 "logvar is ln σ², not σ: exponentiate half of it."),
-                (lambda r, m=mu, n=noise: torch.allclose(r, m + n),
-                 "the noise must be scaled by σ = exp(logvar / 2)."),
-            ],
-        ))
+        cases.append(
+            Case(
+                f"mu, logvar and noise shaped {list(shape)}",
+                (mu, logvar, noise),
+                mu + torch.exp(0.5 * logvar) * noise,
+                hints=[
+                    (
+                        lambda r, m=mu, lv=logvar, n=noise: torch.allclose(r, m + lv.exp() * n),
+                        "exp(logvar) is the variance; scale the noise by the standard deviation exp(logvar / 2).",
+                    ),
+                    (
+                        lambda r, m=mu, lv=logvar, n=noise: torch.allclose(r, m + lv * n),
+                        "logvar is ln σ², not σ: exponentiate half of it.",
+                    ),
+                    (
+                        lambda r, m=mu, n=noise: torch.allclose(r, m + n),
+                        "the noise must be scaled by σ = exp(logvar / 2).",
+                    ),
+                ],
+            )
+        )
     zeros = torch.zeros(3, dtype=torch.float64)
     noise = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
     cases.append(Case("logvar = 0 means sigma = 1: z = mu + noise", (zeros + 1.0, zeros, noise), 1.0 + noise))

@@ -7,7 +7,7 @@ Notebook: book/09_si_sdr.ipynb
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -46,8 +46,11 @@ def _si_sdr(estimate, target):
 
 
 def _close(result, reference, rtol=1e-5, atol=1e-6):
-    return result.shape == reference.shape and bool(torch.isfinite(result).all()) and torch.allclose(
-        result, reference, rtol=rtol, atol=atol)
+    return (
+        result.shape == reference.shape
+        and bool(torch.isfinite(result).all())
+        and torch.allclose(result, reference, rtol=rtol, atol=atol)
+    )
 
 
 def check_optimal_scale(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
@@ -68,14 +71,22 @@ def check_optimal_scale(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
         dot = _dot(estimate, target)
         expected = dot / _dot(target, target)
         hints = [
-            (lambda r, d=dot, e=estimate: _close(r, d / _dot(e, e)),
-             "you divided by ‖ŝ‖²: the scale multiplies the target, so the normal equation has ‖s‖² in it."),
-            (lambda r, d=dot, e=estimate, t=target: _close(r, d / (_dot(e, e) * _dot(t, t)).sqrt()),
-             "that is the cosine between ŝ and s; the optimal scale is ⟨ŝ, s⟩ / ‖s‖²."),
-            (lambda r, d=dot, t=target: _close(r, d / _dot(t, t).sqrt()),
-             "divide by the squared norm ‖s‖² (from d/dα of ‖ŝ − α·s‖²), not by ‖s‖."),
-            (lambda r, d=dot, t=target: r.numel() == 1 and _close(r, (d.sum() / _dot(t, t).sum()).reshape(r.shape)),
-             "one α per channel: sum over the last (time) axis only."),
+            (
+                lambda r, d=dot, e=estimate: _close(r, d / _dot(e, e)),
+                "you divided by ‖ŝ‖²: the scale multiplies the target, so the normal equation has ‖s‖² in it.",
+            ),
+            (
+                lambda r, d=dot, e=estimate, t=target: _close(r, d / (_dot(e, e) * _dot(t, t)).sqrt()),
+                "that is the cosine between ŝ and s; the optimal scale is ⟨ŝ, s⟩ / ‖s‖².",
+            ),
+            (
+                lambda r, d=dot, t=target: _close(r, d / _dot(t, t).sqrt()),
+                "divide by the squared norm ‖s‖² (from d/dα of ‖ŝ − α·s‖²), not by ‖s‖.",
+            ),
+            (
+                lambda r, d=dot, t=target: r.numel() == 1 and _close(r, (d.sum() / _dot(t, t).sum()).reshape(r.shape)),
+                "one α per channel: sum over the last (time) axis only.",
+            ),
         ]
         cases.append(Case(description, (estimate, target), expected, hints=hints, atol=1e-9, rtol=1e-6))
     return run_cases("check_optimal_scale", fn, cases)
@@ -115,16 +126,23 @@ def check_sd_sdr_loud_limit(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
         expected = measured_loud_sd_sdr(_estimate_at_cosine(target, cosine, seed), target)
         rho2 = cosine**2
         hints = [
-            (lambda r, c=rho2: _close(r, 10 * torch.log10(c / (1 - c)), atol=1e-3),
-             "that is SI-SDR: in SD-SDR the error is s − g·ŝ, which grows with g as fast as α·s does."),
-            (lambda r, c=rho2: _close(r, 10 * torch.log10(c.sqrt()), atol=1e-3),
-             "the ratio is one of energies: ‖α·s‖² / ‖s − g·ŝ‖² tends to ρ², so 10·log10(ρ²) = 20·log10|ρ|."),
-            (lambda r, c=rho2: _close(r, 20 * torch.log10(c), atol=1e-3),
-             "energies: 10·log10(ρ²), not 20·log10(ρ²)."),
-            (lambda r, c=rho2: _close(r, 10 * torch.log10(1 - c), atol=1e-3),
-             "‖s − g·ŝ‖² tends to g²‖ŝ‖² (all of the estimate), not to the distortion's share (1 − ρ²)."),
-            (lambda r: _close(r, torch.zeros_like(r), atol=1e-3),
-             "a loud estimate does not reach 0 dB: ‖α·s‖ = g·|ρ|·‖ŝ‖ while ‖s − g·ŝ‖ → g·‖ŝ‖."),
+            (
+                lambda r, c=rho2: _close(r, 10 * torch.log10(c / (1 - c)), atol=1e-3),
+                "that is SI-SDR: in SD-SDR the error is s − g·ŝ, which grows with g as fast as α·s does.",
+            ),
+            (
+                lambda r, c=rho2: _close(r, 10 * torch.log10(c.sqrt()), atol=1e-3),
+                "the ratio is one of energies: ‖α·s‖² / ‖s − g·ŝ‖² tends to ρ², so 10·log10(ρ²) = 20·log10|ρ|.",
+            ),
+            (lambda r, c=rho2: _close(r, 20 * torch.log10(c), atol=1e-3), "energies: 10·log10(ρ²), not 20·log10(ρ²)."),
+            (
+                lambda r, c=rho2: _close(r, 10 * torch.log10(1 - c), atol=1e-3),
+                "‖s − g·ŝ‖² tends to g²‖ŝ‖² (all of the estimate), not to the distortion's share (1 − ρ²).",
+            ),
+            (
+                lambda r: _close(r, torch.zeros_like(r), atol=1e-3),
+                "a loud estimate does not reach 0 dB: ‖α·s‖ = g·|ρ|·‖ŝ‖ while ‖s − g·ŝ‖ → g·‖ŝ‖.",
+            ),
         ]
         cases.append(Case(description, (cosine,), expected, hints=hints, atol=1e-3, rtol=0.0))
 
@@ -147,21 +165,38 @@ def check_si_sdr_from_cosine(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool
 
     def hints(rho):
         return [
-            (lambda r: _close(r, 10 * torch.log10(rho.abs() / (1 - rho.abs())), atol=1e-4),
-             "square the cosine: ‖α·s‖² = ρ²‖ŝ‖² and ‖e‖² = (1 − ρ²)‖ŝ‖²."),
-            (lambda r: _close(r, 20 * torch.log10(rho**2 / (1 - rho**2)), atol=1e-4),
-             "these are energies (squared norms): use 10·log10, not 20·log10."),
-            (lambda r: _close(r, 10 * torch.log10(rho**2), atol=1e-4),
-             "the denominator is the distortion's energy (1 − ρ²)‖ŝ‖², not ‖ŝ‖²."),
-            (lambda r: _close(r, torch.log(rho**2 / (1 - rho**2)), atol=1e-4),
-             "decibels use log10, times 10."),
+            (
+                lambda r: _close(r, 10 * torch.log10(rho.abs() / (1 - rho.abs())), atol=1e-4),
+                "square the cosine: ‖α·s‖² = ρ²‖ŝ‖² and ‖e‖² = (1 − ρ²)‖ŝ‖².",
+            ),
+            (
+                lambda r: _close(r, 20 * torch.log10(rho**2 / (1 - rho**2)), atol=1e-4),
+                "these are energies (squared norms): use 10·log10, not 20·log10.",
+            ),
+            (
+                lambda r: _close(r, 10 * torch.log10(rho**2), atol=1e-4),
+                "the denominator is the distortion's energy (1 − ρ²)‖ŝ‖², not ‖ŝ‖².",
+            ),
+            (lambda r: _close(r, torch.log(rho**2 / (1 - rho**2)), atol=1e-4), "decibels use log10, times 10."),
         ]
 
     cases = [
-        Case("cosines 0.1 … 0.999", (cosines,), 10 * torch.log10(cosines**2 / (1 - cosines**2)), hints=hints(cosines),
-             atol=1e-6, rtol=1e-6),
-        Case("negative cosines (a polarity flip must not change SI-SDR)", (flipped,),
-             10 * torch.log10(flipped**2 / (1 - flipped**2)), hints=hints(flipped), atol=1e-6, rtol=1e-6),
+        Case(
+            "cosines 0.1 … 0.999",
+            (cosines,),
+            10 * torch.log10(cosines**2 / (1 - cosines**2)),
+            hints=hints(cosines),
+            atol=1e-6,
+            rtol=1e-6,
+        ),
+        Case(
+            "negative cosines (a polarity flip must not change SI-SDR)",
+            (flipped,),
+            10 * torch.log10(flipped**2 / (1 - flipped**2)),
+            hints=hints(flipped),
+            atol=1e-6,
+            rtol=1e-6,
+        ),
     ]
     return run_cases("check_si_sdr_from_cosine", fn, cases)
 
@@ -182,13 +217,19 @@ def check_si_sdr(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bo
             alpha = _dot(e, t) / _dot(t, t)
             return 10 * torch.log10(alpha**2 * _dot(t, t) / _dot(e - alpha[..., None] * t, e - alpha[..., None] * t))
 
-        snr = 10 * torch.log10(_dot(_centre(target), _centre(target))
-                               / _dot(_centre(target) - _centre(estimate), _centre(target) - _centre(estimate)))
+        snr = 10 * torch.log10(
+            _dot(_centre(target), _centre(target))
+            / _dot(_centre(target) - _centre(estimate), _centre(target) - _centre(estimate))
+        )
         hints = [
-            (lambda r, e=estimate, t=target: _close(r, no_mean(e, t), atol=1e-4),
-             "remove each signal's mean over time before projecting (zero-mean SI-SDR)."),
-            (lambda r, s=snr: _close(r, s, atol=1e-4),
-             "that is the SNR: project the estimate onto the target (α·s) before comparing."),
+            (
+                lambda r, e=estimate, t=target: _close(r, no_mean(e, t), atol=1e-4),
+                "remove each signal's mean over time before projecting (zero-mean SI-SDR).",
+            ),
+            (
+                lambda r, s=snr: _close(r, s, atol=1e-4),
+                "that is the SNR: project the estimate onto the target (α·s) before comparing.",
+            ),
             (lambda r, x=expected: _close(r, 2 * x, atol=1e-4), "energies: 10·log10, not 20·log10."),
             (lambda r, x=expected: _close(r, x * math.log(10) / 10, atol=1e-4), "decibels use log10, times 10."),
         ]
@@ -218,27 +259,46 @@ def check_delayed_tone_si_sdr(fn: Callable[[float, int, int], float]) -> bool:
     Your prediction must agree within 0.01 dB.
     """
     cases = []
-    for frequency, delay, sample_rate in [(100.0, 1, 16000), (1000.0, 1, 16000), (400.0, 5, 16000),
-                                          (441.0, 3, 44100), (50.0, 20, 8000)]:
+    for frequency, delay, sample_rate in [
+        (100.0, 1, 16000),
+        (1000.0, 1, 16000),
+        (400.0, 5, 16000),
+        (441.0, 3, 44100),
+        (50.0, 20, 8000),
+    ]:
         measured = measured_delayed_tone_si_sdr(frequency, delay, sample_rate)
         phase = 2 * math.pi * frequency * delay / sample_rate
         wrong = {
             "cos": 10 * math.log10(math.cos(phase) ** 2),
             "no_rate": 10 * math.log10(1 / math.tan(2 * math.pi * frequency * delay) ** 2)
-            if abs(math.tan(2 * math.pi * frequency * delay)) > 1e-12 else float("nan"),
+            if abs(math.tan(2 * math.pi * frequency * delay)) > 1e-12
+            else float("nan"),
             "amplitude": 20 * math.log10(1 / math.tan(phase) ** 2),
         }
         hints = [
-            (lambda r, w=wrong["cos"]: math.isclose(float(r), w, abs_tol=1e-2),
-             "cos²φ is the fraction of energy in the projection; divide it by the distortion's share sin²φ."),
-            (lambda r, w=wrong["amplitude"]: math.isclose(float(r), w, abs_tol=1e-2),
-             "energies: 10·log10(cos²φ / sin²φ), not 20·log10."),
-            (lambda r, w=wrong["no_rate"]: math.isclose(float(r), w, abs_tol=1e-2),
-             "the phase shift is 2π·f·d / sample_rate: a delay of d samples lasts d / sample_rate seconds."),
+            (
+                lambda r, w=wrong["cos"]: math.isclose(float(r), w, abs_tol=1e-2),
+                "cos²φ is the fraction of energy in the projection; divide it by the distortion's share sin²φ.",
+            ),
+            (
+                lambda r, w=wrong["amplitude"]: math.isclose(float(r), w, abs_tol=1e-2),
+                "energies: 10·log10(cos²φ / sin²φ), not 20·log10.",
+            ),
+            (
+                lambda r, w=wrong["no_rate"]: math.isclose(float(r), w, abs_tol=1e-2),
+                "the phase shift is 2π·f·d / sample_rate: a delay of d samples lasts d / sample_rate seconds.",
+            ),
         ]
-        cases.append(Case(f"{frequency:g} Hz delayed by {delay} samples at {sample_rate} Hz",
-                          (frequency, delay, sample_rate), torch.tensor(measured, dtype=torch.float64),
-                          hints=hints, atol=1e-2, rtol=0.0))
+        cases.append(
+            Case(
+                f"{frequency:g} Hz delayed by {delay} samples at {sample_rate} Hz",
+                (frequency, delay, sample_rate),
+                torch.tensor(measured, dtype=torch.float64),
+                hints=hints,
+                atol=1e-2,
+                rtol=0.0,
+            )
+        )
     wrapped = _as_tensor(fn, "check_delayed_tone_si_sdr")
     return run_cases("check_delayed_tone_si_sdr", wrapped, cases)
 
@@ -282,14 +342,21 @@ def check_permutation_invariant_si_sdr_loss(fn: Callable[[torch.Tensor, torch.Te
         crossed = -_si_sdr(estimate.flip(1), target).mean(dim=1)
         expected = torch.minimum(straight, crossed)
         swapped_roles = torch.minimum(straight, -_si_sdr(target, estimate).mean(dim=1))
+        worse = torch.maximum(straight, crossed)
         hints = [
-            (lambda r, w=swapped_roles: _close(r, w, atol=1e-6),
-             "you swapped estimate and target (as auralflow's best_perm does); permute the estimate's sources "
-             "(channels) instead: compare ŝ[:, [0, 1]] and ŝ[:, [1, 0]] with s."),
-            (lambda r, w=torch.maximum(straight, crossed): _close(r, w, atol=1e-6),
-             "keep the better assignment: the smaller loss (the higher SI-SDR)."),
-            (lambda r, a=straight, b=crossed: _close(r, (a if a.mean() < b.mean() else b), atol=1e-6),
-             "choose the assignment for each item on its own, not once for the whole batch."),
+            (
+                lambda r, w=swapped_roles: _close(r, w, atol=1e-6),
+                "you swapped estimate and target (as auralflow's best_perm does); permute the estimate's sources "
+                "(channels) instead: compare ŝ[:, [0, 1]] and ŝ[:, [1, 0]] with s.",
+            ),
+            (
+                lambda r, w=worse: _close(r, w, atol=1e-6),
+                "keep the better assignment: the smaller loss (the higher SI-SDR).",
+            ),
+            (
+                lambda r, a=straight, b=crossed: _close(r, (a if a.mean() < b.mean() else b), atol=1e-6),
+                "choose the assignment for each item on its own, not once for the whole batch.",
+            ),
             (lambda r, w=straight: _close(r, w, atol=1e-6), "try both assignments of the two sources."),
         ]
         cases.append(Case(description, (estimate, target), expected, hints=hints, atol=1e-6, rtol=1e-6))

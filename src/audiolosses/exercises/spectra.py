@@ -5,7 +5,7 @@ Notebook: book/01_sound_spectra_decibels.ipynb
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torchaudio
@@ -26,17 +26,30 @@ def check_scale_to_db(fn: Callable[[torch.Tensor, float], torch.Tensor]) -> bool
         return torch.allclose(result[:2], 20 * torch.log(amplitudes[:2].clamp_min(1e-12)), atol=1e-3)
 
     cases = [
-        Case("amplitudes 1, 0.5, 0.1, 2, 0.001 (floor -120 dB)", (amplitudes, -120.0),
-              spectral.scale_to_db(amplitudes, -120.0),
-              hints=[(lambda r: torch.allclose(r, spectral.power_to_db(amplitudes, -120.0), atol=1e-3),
-                      "that is 10·log10, the rule for power; an amplitude uses 20·log10."),
-                     (natural_log, "use log10, not the natural log.")]),
-        Case("silence is clamped at the floor (-80 dB)", (with_silence, -80.0),
-              spectral.scale_to_db(with_silence, -80.0),
-              hints=[(lambda r: bool(r[0] < -80.5), "clamp the amplitude at 10^(floor_db/20) before the log.")]),
+        Case(
+            "amplitudes 1, 0.5, 0.1, 2, 0.001 (floor -120 dB)",
+            (amplitudes, -120.0),
+            spectral.scale_to_db(amplitudes, -120.0),
+            hints=[
+                (
+                    lambda r: torch.allclose(r, spectral.power_to_db(amplitudes, -120.0), atol=1e-3),
+                    "that is 10·log10, the rule for power; an amplitude uses 20·log10.",
+                ),
+                (natural_log, "use log10, not the natural log."),
+            ],
+        ),
+        Case(
+            "silence is clamped at the floor (-80 dB)",
+            (with_silence, -80.0),
+            spectral.scale_to_db(with_silence, -80.0),
+            hints=[(lambda r: bool(r[0] < -80.5), "clamp the amplitude at 10^(floor_db/20) before the log.")],
+        ),
         Case("negative samples use their magnitude", (negative, -120.0), spectral.scale_to_db(negative, -120.0)),
-        Case("a 2-D batch keeps its shape", (amplitudes.reshape(1, 5).repeat(2, 1), -60.0),
-              spectral.scale_to_db(amplitudes.reshape(1, 5).repeat(2, 1), -60.0)),
+        Case(
+            "a 2-D batch keeps its shape",
+            (amplitudes.reshape(1, 5).repeat(2, 1), -60.0),
+            spectral.scale_to_db(amplitudes.reshape(1, 5).repeat(2, 1), -60.0),
+        ),
     ]
     return run_cases("check_scale_to_db", fn, cases)
 
@@ -61,13 +74,28 @@ def check_hz_to_mel(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
     freqs = torch.tensor([0.0, 700.0, 1000.0, 8000.0], dtype=torch.float64)
     grid = torch.linspace(0, 22050, 9, dtype=torch.float64)
     cases = [
-        Case("0, 700, 1000 and 8000 Hz", (freqs,), spectral.hz_to_mel(freqs, "htk"), atol=1e-3,
-              hints=[(lambda r: torch.allclose(r, spectral.hz_to_mel(freqs, "slaney"), atol=1e-2),
-                      "that is the Slaney scale; this exercise asks for the HTK formula."),
-                     (lambda r: torch.allclose(r, 2595.0 * torch.log1p(freqs / 700), atol=1e-2),
-                      "with 2595 the logarithm is log10; the natural-log form is 1127·ln(1 + f/700).")]),
-        Case("1000 Hz is close to 1000 mel", (torch.tensor([1000.0], dtype=torch.float64),),
-              spectral.hz_to_mel(torch.tensor([1000.0], dtype=torch.float64), "htk"), atol=1e-3),
+        Case(
+            "0, 700, 1000 and 8000 Hz",
+            (freqs,),
+            spectral.hz_to_mel(freqs, "htk"),
+            atol=1e-3,
+            hints=[
+                (
+                    lambda r: torch.allclose(r, spectral.hz_to_mel(freqs, "slaney"), atol=1e-2),
+                    "that is the Slaney scale; this exercise asks for the HTK formula.",
+                ),
+                (
+                    lambda r: torch.allclose(r, 2595.0 * torch.log1p(freqs / 700), atol=1e-2),
+                    "with 2595 the logarithm is log10; the natural-log form is 1127·ln(1 + f/700).",
+                ),
+            ],
+        ),
+        Case(
+            "1000 Hz is close to 1000 mel",
+            (torch.tensor([1000.0], dtype=torch.float64),),
+            spectral.hz_to_mel(torch.tensor([1000.0], dtype=torch.float64), "htk"),
+            atol=1e-3,
+        ),
         Case("a grid up to 22050 Hz", (grid,), spectral.hz_to_mel(grid, "htk"), atol=1e-3),
         Case("float32 input", (grid.float(),), spectral.hz_to_mel(grid, "htk"), atol=1e-2),
     ]
@@ -87,14 +115,26 @@ def check_mel_filterbank(fn: Callable[[int, float, float, int, int], torch.Tenso
     cases = []
     for n_freqs, f_min, f_max, n_mels, sample_rate in settings:
         expected = torchaudio.functional.melscale_fbanks(n_freqs, f_min, f_max, n_mels, sample_rate)
-        cases.append(Case(
-            f"n_freqs={n_freqs}, {f_min:g}-{f_max:g} Hz, n_mels={n_mels}, sample_rate={sample_rate}",
-            (n_freqs, f_min, f_max, n_mels, sample_rate), expected, atol=1e-4, rtol=0.0,
-            hints=[(lambda r: bool((r < 0).any()), "the triangles must be clamped at 0 outside their band."),
-                   (lambda r: float(r.max()) < 0.5,
-                    "your filters look area-normalised; this exercise wants triangles with peak 1."),
-                   (lambda r: True, "place n_mels + 2 points evenly in mels between f_min and f_max, convert "
-                                    "them back to Hz, and use FFT bin frequencies linspace(0, sample_rate // 2, "
-                                    "n_freqs).")],
-        ))
+        cases.append(
+            Case(
+                f"n_freqs={n_freqs}, {f_min:g}-{f_max:g} Hz, n_mels={n_mels}, sample_rate={sample_rate}",
+                (n_freqs, f_min, f_max, n_mels, sample_rate),
+                expected,
+                atol=1e-4,
+                rtol=0.0,
+                hints=[
+                    (lambda r: bool((r < 0).any()), "the triangles must be clamped at 0 outside their band."),
+                    (
+                        lambda r: float(r.max()) < 0.5,
+                        "your filters look area-normalised; this exercise wants triangles with peak 1.",
+                    ),
+                    (
+                        lambda r: True,
+                        "place n_mels + 2 points evenly in mels between f_min and f_max, convert "
+                        "them back to Hz, and use FFT bin frequencies linspace(0, sample_rate // 2, "
+                        "n_freqs).",
+                    ),
+                ],
+            )
+        )
     return run_cases("check_mel_filterbank", fn, cases)

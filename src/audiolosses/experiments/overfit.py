@@ -34,8 +34,8 @@ import platform
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -84,16 +84,28 @@ BETAS = (0.0, 0.9)
 #: triangles is empty (measured in the chapter), so no band scores a meaningless constant. Resampling to
 #: 24 kHz instead would leave everything above 5.5 kHz silent in both signals: the top bands would
 #: compare silence with silence.
-RVM_SETTINGS: dict = {"sample_rate": SAMPLE_RATE, "n_mels": 80, "n_fft": 512, "hop_length": 128,
-                      "num_aggregated_bands": 4}
+RVM_SETTINGS: dict = {
+    "sample_rate": SAMPLE_RATE,
+    "n_mels": 80,
+    "n_fft": 512,
+    "hop_length": 128,
+    "num_aggregated_bands": 4,
+}
 #: The log-mel L1 judge, mean ``|ln(mel(est) + eps) − ln(mel(target) + eps)|`` of magnitude mel spectrograms.
 LOG_MEL_SETTINGS: dict = {"n_fft": 512, "hop_length": 128, "n_mels": 80, "eps": 1e-5}
 
 #: The results shipped with the package (made by this command, see its README.md).
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "data" / "overfit"
 
-_STAGES = ((4, NOISE_DIM, 32, 3), (4, 32, 32, 15), (4, 32, 32, 25), (4, 32, 32, 25), (4, 32, 32, 25),
-           (4, 32, 32, 25), (2, 32, 1, 25))  # (upsampling factor, in channels, out channels, kernel)
+_STAGES = (
+    (4, NOISE_DIM, 32, 3),
+    (4, 32, 32, 15),
+    (4, 32, 32, 25),
+    (4, 32, 32, 25),
+    (4, 32, 32, 25),
+    (4, 32, 32, 25),
+    (2, 32, 1, 25),
+)  # (upsampling factor, in channels, out channels, kernel)
 
 
 class Generator(nn.Module):
@@ -114,11 +126,12 @@ class Generator(nn.Module):
         stages = [(f, noise_dim if i == 0 else c_in, c_out, k) for i, (f, c_in, c_out, k) in enumerate(_STAGES)]
         self.factors = [f for f, *_ in stages]
         self.leak = float(leak)
-        self.convs = nn.ModuleList(nn.Conv1d(c_in, c_out, k, padding=k // 2, bias=False) for _, c_in, c_out, k in stages)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(c_in, c_out, k, padding=k // 2, bias=False) for _, c_in, c_out, k in stages
+        )
         gain = nn.init.calculate_gain("leaky_relu", self.leak)
         for index, conv in enumerate(self.convs):
-            nn.init.xavier_normal_(conv.weight, gain=1.0 if index == len(self.convs) - 1 else gain,
-                                   generator=generator)
+            nn.init.xavier_normal_(conv.weight, gain=1.0 if index == len(self.convs) - 1 else gain, generator=generator)
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
         x = noise.reshape(noise.shape[0], -1, 1)
@@ -147,7 +160,7 @@ def load_target(name: str, *, sample_rate: int = SAMPLE_RATE, n_samples: int = N
     if mono.shape[-1] < n_samples:
         raise ValueError(f"example {name!r} has {mono.shape[-1]} samples at {sample_rate} Hz, need {n_samples}")
     start = (mono.shape[-1] - n_samples) // 2
-    window = mono[start:start + n_samples]
+    window = mono[start : start + n_samples]
     return (window / window.abs().max()).reshape(1, 1, n_samples)
 
 
@@ -190,13 +203,15 @@ def evaluate(estimate: torch.Tensor, target: torch.Tensor, perceptual: Perceptua
     per_band = relative_db_map(estimate, target, **band_settings).mean(dim=-1)
     perceptual = PerceptualLoss.original() if perceptual is None else perceptual
     result = {key: float(value) for key, value in rvm.items()}
-    result.update({
-        "rvm_per_band": [round(float(v), 4) for v in per_band],
-        "log_mel_l1": float((_log_mel(estimate) - _log_mel(target)).abs().mean()),
-        "mse": float(F.mse_loss(estimate, target)),
-        "perceptual": float(perceptual(estimate[None, None], target[None, None])),
-        "peak": float(estimate.abs().max()),
-    })
+    result.update(
+        {
+            "rvm_per_band": [round(float(v), 4) for v in per_band],
+            "log_mel_l1": float((_log_mel(estimate) - _log_mel(target)).abs().mean()),
+            "mse": float(F.mse_loss(estimate, target)),
+            "perceptual": float(perceptual(estimate[None, None], target[None, None])),
+            "peak": float(estimate.abs().max()),
+        }
+    )
     return result
 
 
@@ -208,9 +223,18 @@ def _trace_point(iteration: int, estimate: torch.Tensor, target: torch.Tensor) -
     return {"iteration": iteration, "rvm": round(float(rvm["rvm"]), 4), "log_mel_l1": round(float(log_mel_l1), 4)}
 
 
-def train_one(sound: str, loss: str, *, iterations: int = 1000, checkpoint_every: int = 250, trace_every: int = 25,
-              seed: int = 0, device: str | torch.device = "cpu", progress=None,
-              perceptual: PerceptualLoss | None = None) -> dict:
+def train_one(
+    sound: str,
+    loss: str,
+    *,
+    iterations: int = 1000,
+    checkpoint_every: int = 250,
+    trace_every: int = 25,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    progress=None,
+    perceptual: PerceptualLoss | None = None,
+) -> dict:
     """Train a fresh generator to reproduce one sound with one loss; score it at every checkpoint.
 
     Args:
@@ -252,6 +276,7 @@ def train_one(sound: str, loss: str, *, iterations: int = 1000, checkpoint_every
         def objective(output):
             return trainer.distance_between(trainer.features(output), target_image)
     else:
+
         def objective(output):
             return F.mse_loss(output, target_device)
 
@@ -275,8 +300,15 @@ def train_one(sound: str, loss: str, *, iterations: int = 1000, checkpoint_every
         train_loss.append(float(value.detach()))
         if progress is not None:
             progress.update(1)
-    return {"sound": sound, "loss": loss, "seed": run_seed_value, "seconds": round(time.perf_counter() - start, 2),
-            "train_loss": [round(v, 6) for v in train_loss], "trace": trace, "checkpoints": checkpoints}
+    return {
+        "sound": sound,
+        "loss": loss,
+        "seed": run_seed_value,
+        "seconds": round(time.perf_counter() - start, 2),
+        "train_loss": [round(v, 6) for v in train_loss],
+        "trace": trace,
+        "checkpoints": checkpoints,
+    }
 
 
 def _machine() -> str:
@@ -291,10 +323,20 @@ def _machine() -> str:
     return f"{cpu}, {torch.get_num_threads()} torch threads, {platform.system()} {platform.release()}"
 
 
-def run_experiment(*, sounds: Sequence[str] = audio.EXAMPLES, losses: Sequence[str] = LOSSES, iterations: int = 1000,
-                   checkpoint_every: int = 250, trace_every: int = 25, seed: int = 0,
-                   device: str | torch.device = "cpu", progress: bool = False, out_dir: str | Path | None = None,
-                   command: str | None = None, verbose: bool = False) -> dict:
+def run_experiment(
+    *,
+    sounds: Sequence[str] = audio.EXAMPLES,
+    losses: Sequence[str] = LOSSES,
+    iterations: int = 1000,
+    checkpoint_every: int = 250,
+    trace_every: int = 25,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    progress: bool = False,
+    out_dir: str | Path | None = None,
+    command: str | None = None,
+    verbose: bool = False,
+) -> dict:
     """Run every (sound, loss) pair and collect the results (optionally writing them with :func:`save_results`).
 
     Args:
@@ -329,24 +371,51 @@ def run_experiment(*, sounds: Sequence[str] = audio.EXAMPLES, losses: Sequence[s
         for loss in losses:
             if bar is not None:
                 bar.set_postfix_str(f"{sound}/{loss}")
-            runs.append(train_one(sound, loss, iterations=iterations, checkpoint_every=checkpoint_every,
-                                  trace_every=trace_every, seed=seed, device=device, progress=bar,
-                                  perceptual=perceptual))
+            runs.append(
+                train_one(
+                    sound,
+                    loss,
+                    iterations=iterations,
+                    checkpoint_every=checkpoint_every,
+                    trace_every=trace_every,
+                    seed=seed,
+                    device=device,
+                    progress=bar,
+                    perceptual=perceptual,
+                )
+            )
             if verbose:
                 last = runs[-1]["checkpoints"][-1]
-                print(f"{sound}/{loss}: {runs[-1]['seconds']:.0f} s, RVM {last['rvm']:.2f} dB at step "
-                      f"{last['iteration']}", flush=True)
+                print(
+                    f"{sound}/{loss}: {runs[-1]['seconds']:.0f} s, RVM {last['rvm']:.2f} dB at step "
+                    f"{last['iteration']}",
+                    flush=True,
+                )
     if bar is not None:
         bar.close()
     results = {
-        "settings": {"sounds": sounds, "losses": losses, "iterations": iterations,
-                     "checkpoint_every": checkpoint_every, "trace_every": trace_every, "seed": seed,
-                     "device": str(device), "sample_rate": SAMPLE_RATE, "n_samples": N_SAMPLES,
-                     "noise_dim": NOISE_DIM, "learning_rate": LEARNING_RATE, "betas": list(BETAS),
-                     "perceptual": {k: v for k, v in _perceptual_settings(perceptual).items()},
-                     "rvm": RVM_SETTINGS, "log_mel": LOG_MEL_SETTINGS},
-        "versions": {"torch": torch.__version__, "python": platform.python_version(),
-                     "audiolosses": _package_version()},
+        "settings": {
+            "sounds": sounds,
+            "losses": losses,
+            "iterations": iterations,
+            "checkpoint_every": checkpoint_every,
+            "trace_every": trace_every,
+            "seed": seed,
+            "device": str(device),
+            "sample_rate": SAMPLE_RATE,
+            "n_samples": N_SAMPLES,
+            "noise_dim": NOISE_DIM,
+            "learning_rate": LEARNING_RATE,
+            "betas": list(BETAS),
+            "perceptual": {k: v for k, v in _perceptual_settings(perceptual).items()},
+            "rvm": RVM_SETTINGS,
+            "log_mel": LOG_MEL_SETTINGS,
+        },
+        "versions": {
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+            "audiolosses": _package_version(),
+        },
         "machine": _machine(),
         "command": command,
         "seconds": round(time.perf_counter() - start, 1),
@@ -359,9 +428,17 @@ def run_experiment(*, sounds: Sequence[str] = audio.EXAMPLES, losses: Sequence[s
 
 
 def _perceptual_settings(loss: PerceptualLoss) -> dict:
-    return {"sample_rate": loss.sample_rate, "n_bands": loss.n_bands, "n_taps": loss.n_taps, "f_min": loss.f_min,
-            "f_max": loss.f_max, "stride": loss.stride, "log_factor": loss.log_factor, "weighting": loss.weighting,
-            "distance": loss.distance}
+    return {
+        "sample_rate": loss.sample_rate,
+        "n_bands": loss.n_bands,
+        "n_taps": loss.n_taps,
+        "f_min": loss.f_min,
+        "f_max": loss.f_max,
+        "stride": loss.stride,
+        "log_factor": loss.log_factor,
+        "weighting": loss.weighting,
+        "distance": loss.distance,
+    }
 
 
 def _package_version() -> str:
@@ -417,7 +494,8 @@ def save_results(results: dict, out_dir: str | Path) -> Path:
         "`results.json` holds the settings, every score and the per-step training loss; "
         "`<sound>_target.wav` are the targets and `<sound>_<loss>_<iteration>.wav` the generator's output at "
         "each checkpoint (16-bit mono, 11025 Hz; a clip louder than full scale is stored divided by its "
-        "`wav_gain`). Load everything with `audiolosses.experiments.overfit.load_results()`.\n")
+        "`wav_gain`). Load everything with `audiolosses.experiments.overfit.load_results()`.\n"
+    )
     return path
 
 
@@ -439,7 +517,9 @@ def load_results(path: str | Path | None = None) -> dict:
     folder = path.parent if path.suffix == ".json" else path
     json_path = folder / "results.json"
     if not json_path.is_file():
-        raise FileNotFoundError(f"no results.json in {folder}; run python -m audiolosses.experiments.overfit --out {folder}")
+        raise FileNotFoundError(
+            f"no results.json in {folder}; run python -m audiolosses.experiments.overfit --out {folder}"
+        )
     results = json.loads(json_path.read_text())
     for target in results["targets"].values():
         target["audio"] = _read_wav(folder / target["wav"])
@@ -466,8 +546,11 @@ def results_table(results: dict, iteration: int | None = None) -> list[dict]:
     rows = []
     for run in results["runs"]:
         checkpoints = run["checkpoints"]
-        chosen = checkpoints[-1] if iteration is None else next(
-            (c for c in checkpoints if c["iteration"] == iteration), None)
+        chosen = (
+            checkpoints[-1]
+            if iteration is None
+            else next((c for c in checkpoints if c["iteration"] == iteration), None)
+        )
         if chosen is None:
             raise ValueError(f"iteration must be one of {[c['iteration'] for c in checkpoints]}, got {iteration}")
         row = {"sound": run["sound"], "loss": run["loss"], "iteration": chosen["iteration"]}
@@ -481,11 +564,18 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m audiolosses.experiments.overfit",
         description="Overfit a generator to one window of each example sound with MSE and with the perceptual "
-                    "loss; score every checkpoint with RVM and log-mel L1; write results.json, WAVs and README.md.")
-    parser.add_argument("--out", type=Path, default=Path("overfit_results"),
-                        help="output folder (default: ./overfit_results)")
-    parser.add_argument("--sounds", nargs="+", default=list(audio.EXAMPLES), choices=audio.EXAMPLES,
-                        help="example sounds (default: all five)")
+        "loss; score every checkpoint with RVM and log-mel L1; write results.json, WAVs and README.md.",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("overfit_results"), help="output folder (default: ./overfit_results)"
+    )
+    parser.add_argument(
+        "--sounds",
+        nargs="+",
+        default=list(audio.EXAMPLES),
+        choices=audio.EXAMPLES,
+        help="example sounds (default: all five)",
+    )
     parser.add_argument("--losses", nargs="+", default=list(LOSSES), choices=LOSSES, help="losses (default: both)")
     parser.add_argument("--iterations", type=int, default=1000, help="optimiser steps per run (default 1000)")
     parser.add_argument("--checkpoint-every", type=int, default=250, help="steps between checkpoints (default 250)")
@@ -507,10 +597,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     argv_text = sys.argv[1:] if argv is None else list(argv)
     command = " ".join(["python -m audiolosses.experiments.overfit", *map(shlex.quote, argv_text)])
-    results = run_experiment(sounds=args.sounds, losses=args.losses, iterations=args.iterations,
-                             checkpoint_every=args.checkpoint_every, trace_every=args.trace_every, seed=args.seed,
-                             device=args.device, progress=not args.no_progress, out_dir=args.out, command=command,
-                             verbose=True)
+    results = run_experiment(
+        sounds=args.sounds,
+        losses=args.losses,
+        iterations=args.iterations,
+        checkpoint_every=args.checkpoint_every,
+        trace_every=args.trace_every,
+        seed=args.seed,
+        device=args.device,
+        progress=not args.no_progress,
+        out_dir=args.out,
+        command=command,
+        verbose=True,
+    )
     print(f"wrote {args.out / 'results.json'} ({len(results['runs'])} runs, {results['seconds']:.0f} s)")
     return 0
 
