@@ -48,8 +48,20 @@ def main() -> int:
     args = parser.parse_args()
     notebooks = [p.resolve() for p in args.notebooks] or toc_notebooks()
     if not args.check:
-        subprocess.run([sys.executable, "-m", "ruff", "format", "--line-length", str(LINE_LENGTH),
-                        "--no-cache", *map(str, notebooks)], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "format",
+                "--line-length",
+                str(LINE_LENGTH),
+                "--no-cache",
+                *map(str, notebooks),
+            ],
+            check=True,
+            cwd=ROOT,
+        )
     problems = [line for path in notebooks for line in long_lines(path)]
     for problem in problems:
         print(problem)

@@ -39,15 +39,26 @@ def weigh(site: Path, docnames: list[str]) -> dict[str, dict]:
 
             context.route("http*://**/*", route)
             page = context.new_page()
-            page.on("request", lambda request, files=files: files.add(Path(unquote(urlparse(request.url).path)))
-                    if request.url.startswith("file:") else None)
+            page.on(
+                "request",
+                lambda request, files=files: (
+                    files.add(Path(unquote(urlparse(request.url).path))) if request.url.startswith("file:") else None
+                ),
+            )
             page.goto((site / f"{docname}.html").as_uri(), wait_until="load")
             page.wait_for_timeout(1500)  # lazy MathJax extensions and fonts
             sizes = {str(f.relative_to(site)): f.stat().st_size for f in files if f.is_file()}
-            own = sum(size for name, size in sizes.items()
-                      if name == f"{docname}.html" or name.startswith(("_images/", "_downloads/")))
-            results[docname] = {"bytes": sum(sizes.values()), "own_bytes": own, "files": len(sizes),
-                                "largest": sorted(sizes.items(), key=lambda kv: -kv[1])[:5]}
+            own = sum(
+                size
+                for name, size in sizes.items()
+                if name == f"{docname}.html" or name.startswith(("_images/", "_downloads/"))
+            )
+            results[docname] = {
+                "bytes": sum(sizes.values()),
+                "own_bytes": own,
+                "files": len(sizes),
+                "largest": sorted(sizes.items(), key=lambda kv: -kv[1])[:5],
+            }
             context.close()
         browser.close()
     return results
@@ -60,12 +71,15 @@ def main() -> int:
     args = parser.parse_args()
     from test_browser import pages
 
-    extra = [d for d in ("book/api", "book/bibliography", "book/notation", "book/cite")
-             if (args.site / f"{d}.html").exists()]
+    extra = [
+        d for d in ("book/api", "book/bibliography", "book/notation", "book/cite") if (args.site / f"{d}.html").exists()
+    ]
     results = weigh(args.site.resolve(), list(dict.fromkeys(pages() + extra)))
     for docname, result in results.items():
-        print(f"{docname:40s} {result['own_bytes'] / 1e6:6.2f} MB own (HTML + figures), "
-              f"{result['bytes'] / 1e6:6.2f} MB with the shared theme/MathJax files ({result['files']} files)")
+        print(
+            f"{docname:40s} {result['own_bytes'] / 1e6:6.2f} MB own (HTML + figures), "
+            f"{result['bytes'] / 1e6:6.2f} MB with the shared theme/MathJax files ({result['files']} files)"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0

@@ -368,11 +368,17 @@ def test_play_side_by_side_is_an_ab_player_with_levels_per_version():
     quiet = _sine(freq=660.0, amp=0.2)
     page = play_side_by_side({"loud": loud, "quiet": quiet, "quieter": quiet / 2}, SR).data
     assert page.startswith('<div class="audiolosses-ab">')
-    buttons = re.findall(r'<button type="button" class="alx-version" aria-pressed="(true|false)">'
-                         r"<b>([^<]*)</b><span class=\"alx-levels\">peak (\S+) dB · RMS (\S+) dB</span>", page)
+    buttons = re.findall(
+        r'<button type="button" class="alx-version" aria-pressed="(true|false)">'
+        r"<b>([^<]*)</b><span class=\"alx-levels\">peak (\S+) dB · RMS (\S+) dB</span>",
+        page,
+    )
     assert [(pressed, name) for pressed, name, _, _ in buttons] == [
-        ("true", "loud"), ("false", "quiet"), ("false", "quieter")]
-    for (_, name, peak, rms), clip in zip(buttons, (loud, quiet, quiet / 2)):
+        ("true", "loud"),
+        ("false", "quiet"),
+        ("false", "quieter"),
+    ]
+    for (_, _name, peak, rms), clip in zip(buttons, (loud, quiet, quiet / 2)):
         # levels computed directly from the samples, reference 1.0
         samples = clip.double()
         assert float(peak) == pytest.approx(20 * math.log10(float(samples.abs().max())), abs=0.051)
@@ -468,7 +474,7 @@ def test_add_noise_reaches_the_exact_snr_per_row():
     for snr in (-10.0, 0.0, 17.5, 60):
         noisy = audio.add_noise(signal, snr, generator=torch.Generator().manual_seed(1))
         noise = (noisy - signal).numpy()
-        measured = 10 * np.log10((signal.numpy() ** 2).mean(-1) / (noise ** 2).mean(-1))
+        measured = 10 * np.log10((signal.numpy() ** 2).mean(-1) / (noise**2).mean(-1))
         np.testing.assert_allclose(measured, snr, atol=1e-9)
     again = audio.add_noise(signal, 5.0, generator=torch.Generator().manual_seed(1))
     assert torch.equal(again, audio.add_noise(signal, 5.0, generator=torch.Generator().manual_seed(1)))

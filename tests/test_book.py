@@ -37,8 +37,11 @@ def test_every_toc_entry_exists():
 
 
 def test_every_notebook_in_book_is_in_the_toc_and_vice_versa():
-    on_disk = sorted(str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "book").rglob("*.ipynb")
-                     if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts)
+    on_disk = sorted(
+        str(p.relative_to(ROOT).with_suffix(""))
+        for p in (ROOT / "book").rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts
+    )
     listed = toc_notebooks()
     assert on_disk == listed, (
         f"not in _toc.yml: {sorted(set(on_disk) - set(listed))}; in _toc.yml but missing: {sorted(set(listed) - set(on_disk))}"
@@ -127,8 +130,15 @@ def test_static_checks_catch_what_strict_nbval_would_trip_on(tmp_path):
     notebook.cells = [
         nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT (varies)\nprint(1)", execution_count=1),
         nbformat.v4.new_code_cell("plt.plot(x);", execution_count=2),
-        nbformat.v4.new_code_cell("object()", execution_count=4, outputs=[nbformat.v4.new_output(
-            "execute_result", {"text/plain": "<object object at 0x7f3a2b1c0d20>"}, execution_count=4)]),
+        nbformat.v4.new_code_cell(
+            "object()",
+            execution_count=4,
+            outputs=[
+                nbformat.v4.new_output(
+                    "execute_result", {"text/plain": "<object object at 0x7f3a2b1c0d20>"}, execution_count=4
+                )
+            ],
+        ),
     ]
     path = tmp_path / "bad.ipynb"
     nbformat.write(notebook, path)

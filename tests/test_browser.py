@@ -42,9 +42,16 @@ TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 COLAB = "https://colab.research.google.com"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+    "--mute-audio",
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -68,6 +75,7 @@ KNOWN_BLOCKED_REQUESTS: list[str] = []
 # --------------------------------------------------------------------------------------------------
 # The book: which pages, and what their sources promise
 # --------------------------------------------------------------------------------------------------
+
 
 def toc_docnames() -> list[str]:
     names = [TOC["root"]]
@@ -101,8 +109,9 @@ def markdown_and_widget_state(path: Path) -> tuple[str, dict]:
     return markdown, state
 
 
-_MATH = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<![\\$])\$(?=\S)[^$\n]+?(?<![\s\\])\$(?!\d)|\\\(|\\\[|^```\{math\}",
-                   re.S | re.M)
+_MATH = re.compile(
+    r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<![\\$])\$(?=\S)[^$\n]+?(?<![\s\\])\$(?!\d)|\\\(|\\\[|^```\{math\}", re.S | re.M
+)
 
 
 def has_math(markdown: str) -> bool:
@@ -144,9 +153,9 @@ def wav_duration(data_uri: str) -> float:
     assert raw[:4] == b"RIFF" and raw[8:12] == b"WAVE", f"{header}: not a RIFF/WAVE file"
     pos, sample_rate, block_align, data_size = 12, None, None, None
     while pos + 8 <= len(raw):
-        chunk, size = raw[pos:pos + 4], struct.unpack("<I", raw[pos + 4:pos + 8])[0]
+        chunk, size = raw[pos : pos + 4], struct.unpack("<I", raw[pos + 4 : pos + 8])[0]
         if chunk == b"fmt ":
-            _, _, sample_rate, _, block_align = struct.unpack("<HHIIH", raw[pos + 8:pos + 22])
+            _, _, sample_rate, _, block_align = struct.unpack("<HHIIH", raw[pos + 8 : pos + 22])
         elif chunk == b"data":  # the size the header declares (a streamed WAV may leave it 0 or 2**32-1)
             data_size = size if 0 < size < 0xFFFFFFFF else len(raw) - pos - 8
             break
@@ -158,6 +167,7 @@ def wav_duration(data_uri: str) -> float:
 # --------------------------------------------------------------------------------------------------
 # Fixtures: Chromium, offline
 # --------------------------------------------------------------------------------------------------
+
 
 def _missing() -> str | None:
     """Why the browser tests cannot run here, or None."""
@@ -199,8 +209,11 @@ class OfflinePage:
     """A page whose non-file:/data: requests are aborted and recorded, with its console errors."""
 
     def __init__(self, browser, viewport=None):
-        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
-                                           has_touch=viewport == PHONE, is_mobile=viewport == PHONE)
+        self.context = browser.new_context(
+            viewport=viewport or {"width": 1280, "height": 900},
+            has_touch=viewport == PHONE,
+            is_mobile=viewport == PHONE,
+        )
         self.context.set_default_timeout(30_000)
         self.blocked: list[str] = []
         self.errors: list[str] = []
@@ -223,9 +236,12 @@ class OfflinePage:
 
     def unexpected(self) -> tuple[list[str], list[str]]:
         blocked = [u for u in self.blocked if not any(re.search(p, u) for p in KNOWN_BLOCKED_REQUESTS)]
-        errors = [e for e in self.errors
-                  if not any(re.search(p, e) for p in KNOWN_CONSOLE_NOISE)
-                  and not any(u in e for u in self.blocked if u not in blocked)]  # allowed blocked loads
+        errors = [
+            e
+            for e in self.errors
+            if not any(re.search(p, e) for p in KNOWN_CONSOLE_NOISE)
+            and not any(u in e for u in self.blocked if u not in blocked)
+        ]  # allowed blocked loads
         return blocked, errors
 
 
@@ -351,8 +367,9 @@ def test_page_works_offline(offline, docname):
         problems.append(f"first heading {h1!r} does not match the source's {heading!r}")
     # The vendored assets are loaded where needed, not injected into every page (this happens when a
     # _static/ folder exists: Jupyter Book 1 then adds every .js under html_static_path to all pages).
-    vendored_scripts = re.findall(r"<script[^>]*\ssrc=\"[^\"]*_static/(?:mathjax|html-manager|requirejs)/[^\"]*\"",
-                                  html.read_text())
+    vendored_scripts = re.findall(
+        r"<script[^>]*\ssrc=\"[^\"]*_static/(?:mathjax|html-manager|requirejs)/[^\"]*\"", html.read_text()
+    )
     if len(vendored_scripts) > 3:  # at most tex-mml-chtml.js, require.js, embed-amd.js
         problems.append(f"{len(vendored_scripts)} vendored scripts injected into the page: {vendored_scripts[:4]}...")
 
@@ -368,7 +385,7 @@ def test_page_works_offline(offline, docname):
             for raw in ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{"):
                 if raw in prose:
                     at = prose.index(raw)
-                    problems.append(f"raw TeX {raw!r} left in the text: ...{prose[max(0, at - 60):at + 60]!r}...")
+                    problems.append(f"raw TeX {raw!r} left in the text: ...{prose[max(0, at - 60) : at + 60]!r}...")
             # $...$ that MyST did not turn into math (e.g. `$ x$`): a $-pair around TeX-looking text.
             for raw in re.findall(r"\$[^$\n]{0,80}?[\\^_{][^$\n]{0,80}?\$", prose):
                 problems.append(f"raw TeX {raw!r} left in the text")
@@ -382,12 +399,16 @@ def test_page_works_offline(offline, docname):
         wav_sources = [s for s in audio["sources"] if re.match(r"data:audio/((x-)?wav|flac)", s)]
         label = f"audio #{index + 1}"
         if audio["error"] or audio["readyState"] < 1 or audio["networkState"] == 3:
-            problems.append(f"{label}: not decodable (error={audio['error']}, readyState={audio['readyState']}, "
-                            f"networkState={audio['networkState']}, sources={[s[:40] for s in audio['sources']]})")
+            problems.append(
+                f"{label}: not decodable (error={audio['error']}, readyState={audio['readyState']}, "
+                f"networkState={audio['networkState']}, sources={[s[:40] for s in audio['sources']]})"
+            )
             continue
         if not wav_sources:
-            problems.append(f"{label}: no embedded WAV data: URI to check the duration against "
-                            f"(sources {[s[:60] for s in audio['sources']]})")
+            problems.append(
+                f"{label}: no embedded WAV data: URI to check the duration against "
+                f"(sources {[s[:60] for s in audio['sources']]})"
+            )
             continue
         try:
             expected = wav_duration(wav_sources[0])
@@ -395,13 +416,16 @@ def test_page_works_offline(offline, docname):
             problems.append(f"{label}: {exc}")
             continue
         if not abs(audio["duration"] - expected) <= DURATION_TOLERANCE_S:
-            problems.append(f"{label}: duration {audio['duration']} s in the browser, {expected:.3f} s in the WAV header")
+            problems.append(
+                f"{label}: duration {audio['duration']} s in the browser, {expected:.3f} s in the WAV header"
+            )
 
     if source.suffix == ".ipynb":
         # Colab launch link.
         expected_colab = colab_url(docname)
-        links = page.eval_on_selector_all(f".dropdown-launch-buttons a[href^='{COLAB}']",
-                                          "els => els.map(e => e.getAttribute('href'))")
+        links = page.eval_on_selector_all(
+            f".dropdown-launch-buttons a[href^='{COLAB}']", "els => els.map(e => e.getAttribute('href'))"
+        )
         runs_on_colab = json.loads(source.read_text()).get("metadata", {}).get("audiolosses", {}).get("colab", True)
         expected = [expected_colab] if runs_on_colab else []
         if links != expected:
@@ -420,8 +444,9 @@ def test_page_works_offline(offline, docname):
         if figure["alt"] in ("", figure["src"]) or figure["alt"].endswith(".png"):
             problems.append(f"figure {figure['src']} has no real alt text: {figure['alt']!r}")
         if figure["natural"] < 1.8 * figure["shown"] and figure["shown"] >= figure["natural"] / 2.2:
-            problems.append(f"figure {figure['src']} is {figure['natural']} px wide shown at {figure['shown']} px"
-                            " (not HiDPI)")
+            problems.append(
+                f"figure {figure['src']} is {figure['natural']} px wide shown at {figure['shown']} px (not HiDPI)"
+            )
 
     page.wait_for_timeout(300)  # late console errors (widget rendering, lazy MathJax extensions)
     blocked, errors = offline.unexpected()
@@ -435,6 +460,7 @@ def test_page_works_offline(offline, docname):
 # --------------------------------------------------------------------------------------------------
 # Both sizes: navigation, explorers, A/B players, code that fits
 # --------------------------------------------------------------------------------------------------
+
 
 def chapters() -> list[str]:
     return [n for n in pages() if n != TOC["root"]]
@@ -463,8 +489,9 @@ def test_navigation_menu_on_this_page_and_one_search_box(sized):
     menu.first.click()
     page.wait_for_timeout(400)
     if sized.size == "phone":
-        assert page.evaluate("() => document.querySelector('#pst-primary-sidebar-modal').open"), \
+        assert page.evaluate("() => document.querySelector('#pst-primary-sidebar-modal').open"), (
             "phone: the menu button did not open the navigation"
+        )
         link = page.locator("#pst-primary-sidebar-modal a.reference.internal", has_text="Relative Volume Mel")
         assert link.is_visible(), "phone: the opened navigation does not show the chapters"
         page.keyboard.press("Escape")
@@ -473,13 +500,15 @@ def test_navigation_menu_on_this_page_and_one_search_box(sized):
         assert toc.count() == 1, f"phone: {toc.count()} visible 'On this page' buttons"
         toc.first.click()
         page.wait_for_timeout(400)
-        assert page.evaluate("() => document.querySelector('#pst-secondary-sidebar-modal').open"), \
+        assert page.evaluate("() => document.querySelector('#pst-secondary-sidebar-modal').open"), (
             "phone: the 'On this page' button did not open the page's contents"
+        )
         assert page.locator("#pst-secondary-sidebar-modal nav a").first.is_visible()
     else:
         sidebar = page.locator("#pst-primary-sidebar")
-        assert not sidebar.is_visible() or sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 1, \
+        assert not sidebar.is_visible() or sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 1, (
             "desktop: the menu button did not collapse the sidebar"
+        )
         menu.first.click()
         page.wait_for_timeout(400)
         assert sidebar.is_visible() and sidebar.bounding_box()["x"] >= 0, "desktop: the sidebar did not come back"
@@ -500,8 +529,11 @@ _EXPLORER = """(root) => {
 
 
 def _explorer_pages():
-    return [n for n in chapters() if (ROOT / f"{n}.ipynb").exists()
-            and markdown_and_widget_state(source_of(n) or ROOT / f"{n}.ipynb")[1]]
+    return [
+        n
+        for n in chapters()
+        if (ROOT / f"{n}.ipynb").exists() and markdown_and_widget_state(source_of(n) or ROOT / f"{n}.ipynb")[1]
+    ]
 
 
 @pytest.mark.parametrize("docname", _explorer_pages())
@@ -512,8 +544,11 @@ def test_moving_an_explorer_control_changes_its_figure(sized, docname):
     root.wait_for(state="attached", timeout=10_000)
     before = root.evaluate(_EXPLORER)
     assert before["live"], "the site script did not set up the explorer"
-    movable = [k for k, c in enumerate(before["controls"])
-               if not c["disabled"] and ((c["options"] or 0) > 1 or (c["max"] and int(c["max"]) > 0))]
+    movable = [
+        k
+        for k, c in enumerate(before["controls"])
+        if not c["disabled"] and ((c["options"] or 0) > 1 or (c["max"] and int(c["max"]) > 0))
+    ]
     assert movable, f"no control of the explorer can move: {before['controls']}"
     for k, control in enumerate(before["controls"]):
         assert not control["disabled"], f"control {k} is shown but disabled"
@@ -527,8 +562,10 @@ def test_moving_an_explorer_control_changes_its_figure(sized, docname):
         if control["tag"] == "SELECT":
             target.select_option(index=int(new))
         else:
-            target.evaluate("(input, value) => { input.value = value; "
-                            "input.dispatchEvent(new Event('input', {bubbles: true})); }", new)
+            target.evaluate(
+                "(input, value) => { input.value = value; input.dispatchEvent(new Event('input', {bubbles: true})); }",
+                new,
+            )
         after = root.evaluate(_EXPLORER)
         assert after["key"] in after["index"], f"control {k}: settings {after['key']} not in the grid"
         assert after["src"] == after["images"][after["index"][after["key"]]], f"control {k}: wrong figure"
@@ -576,9 +613,12 @@ def test_ab_player_switches_versions_at_the_same_position(sized, docname):
     # playing when the test switches, whatever the machine's load.
     root.evaluate("(root) => root.querySelectorAll('audio').forEach(a => { a.playbackRate = 0.1; })")
     root.locator("button.alx-play").click()
-    page.wait_for_function("(root) => { const a = root.querySelectorAll('audio')[Number(root.dataset.alxActive)];"
-                           " return !a.paused && a.currentTime > 0.2 * a.duration; }",
-                           arg=root.element_handle(), timeout=15_000)
+    page.wait_for_function(
+        "(root) => { const a = root.querySelectorAll('audio')[Number(root.dataset.alxActive)];"
+        " return !a.paused && a.currentTime > 0.2 * a.duration; }",
+        arg=root.element_handle(),
+        timeout=15_000,
+    )
     root.locator("button.alx-version").nth(1).click()
     state = root.evaluate(_AB)
     assert state["active"] == 1 and state["buttons"][1]["pressed"] == "true"

@@ -98,8 +98,10 @@ def test_figure_png_is_hidpi_compact_and_described():
     ax.set_ylabel("amplitude")
     ax.set_title("a falling line")
     png, meta = plot.figure_png(fig)
-    from PIL import Image
     import io
+
+    from PIL import Image
+
     image = Image.open(io.BytesIO(png))
     assert image.mode == "P"  # palette PNG
     assert image.width == pytest.approx(2 * meta["width"], abs=2)  # drawn at 2x, shown at 1x
@@ -108,8 +110,10 @@ def test_figure_png_is_hidpi_compact_and_described():
 
 
 def _explorer():
-    clips = {"noise": torch.randn(4000, generator=torch.Generator().manual_seed(0)),
-             "tone": torch.sin(torch.arange(4000) * 0.3)}
+    clips = {
+        "noise": torch.randn(4000, generator=torch.Generator().manual_seed(0)),
+        "tone": torch.sin(torch.arange(4000) * 0.3),
+    }
     return plot.SpectrogramExplorer(clips, 8000, n_fft=512, hop_length=128, n_mels=40)
 
 
@@ -122,7 +126,8 @@ def test_static_grid_covers_settings_within_budget_and_restores_values():
     assert len(set(grid["images"])) == len(grid["images"])  # every setting draws a different figure
     # the page opens on the figure of the current settings
     assert grid["images"][grid["index"][grid["current"]]] == plot.figure_data_uri(
-        explorer.figure(), dpi=explorer.STATIC_DPI, colours=explorer.STATIC_COLOURS)
+        explorer.figure(), dpi=explorer.STATIC_DPI, colours=explorer.STATIC_COLOURS
+    )
     # every key is a full combination of value indices that exist in the choices
     for key in grid["index"]:
         numbers = [int(n) for n in key.split(",")]
@@ -144,8 +149,9 @@ def test_static_html_controls_are_disabled_until_the_site_script_runs():
     page = _explorer().static_html()
     assert page.startswith('<div class="audiolosses-explorer"')
     controls = re.findall(r"<(select|input)[^>]*data-alx-control=[^>]*>", page)
-    assert controls and all(" disabled" in c or "disabled>" in c for c in
-                            re.findall(r"<(?:select|input)[^>]*data-alx-control=[^>]*>", page))
+    assert controls and all(
+        " disabled" in c or "disabled>" in c for c in re.findall(r"<(?:select|input)[^>]*data-alx-control=[^>]*>", page)
+    )
     data = json.loads(re.search(r'<script type="application/json" class="alx-data">(.*?)</script>', page).group(1))
     assert set(data) == {"choices", "index", "images", "n"}
     assert all(uri.startswith("data:image/png;base64,") for uri in data["images"])

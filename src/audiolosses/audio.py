@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from numbers import Real
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import soundfile as sf
@@ -184,8 +184,9 @@ def add_noise(signal: torch.Tensor, snr_db: float, *, generator: torch.Generator
     return mix_at_snr(signal, noise, snr_db)[0]
 
 
-def colored_noise(num_samples: int, exponent: float = 0.0, *, seed: int = 0,
-                  dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def colored_noise(
+    num_samples: int, exponent: float = 0.0, *, seed: int = 0, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """Seeded noise whose power spectrum falls as ``1 / f^exponent``, scaled to unit RMS.
 
     ``exponent = 0`` is white noise, ``1`` pink, ``2`` brown (red). Made by shaping the spectrum of white
@@ -510,10 +511,7 @@ def play_side_by_side(clips: Mapping[str, torch.Tensor], sample_rate: int, *, re
             f'<button type="button" class="alx-version" aria-pressed="{"true" if number == 0 else "false"}">'
             f'<b>{name}</b><span class="alx-levels">peak {peak:.1f} dB · RMS {rms:.1f} dB</span></button>'
         )
-    header = (
-        "<tr><th>clip</th><th>player</th>"
-        "<th>peak (dB re. ref)</th><th>RMS (dB re. ref)</th></tr>"
-    )
+    header = "<tr><th>clip</th><th>player</th><th>peak (dB re. ref)</th><th>RMS (dB re. ref)</th></tr>"
     caption = f"All players share one reference: {reference:.4g} = full scale."
     return HTML(
         '<div class="audiolosses-ab">'

@@ -12,8 +12,8 @@ import base64
 import html
 import io
 import json
+from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import torch
@@ -21,8 +21,19 @@ import torch
 from ._validation import check_choice, check_int, check_tensor
 from .spectral import hz_to_mel, mel_spectrogram, mel_to_hz, power_to_db, scale_to_db, stft_magnitude
 
-__all__ = ["STYLE", "DISPLAY_DPI", "use_style", "figure_png", "figure_data_uri", "figure_alt_text",
-           "plot_waveform", "plot_spectrogram", "plot_loss_curves", "FigureExplorer", "SpectrogramExplorer"]
+__all__ = [
+    "STYLE",
+    "DISPLAY_DPI",
+    "use_style",
+    "figure_png",
+    "figure_data_uri",
+    "figure_alt_text",
+    "plot_waveform",
+    "plot_spectrogram",
+    "plot_loss_curves",
+    "FigureExplorer",
+    "SpectrogramExplorer",
+]
 
 #: Matplotlib settings shared by every figure of the course.
 STYLE = {
@@ -231,8 +242,16 @@ def plot_spectrogram(
     else:
         extent = (0.0, duration, -0.5, n_rows - 0.5)
         ylabel = "mel band (centre Hz)"
-    image = ax.imshow(spec.numpy(), origin="lower", aspect="auto", extent=extent, vmin=vmin, vmax=vmax,
-                      interpolation="nearest", cmap=cmap)
+    image = ax.imshow(
+        spec.numpy(),
+        origin="lower",
+        aspect="auto",
+        extent=extent,
+        vmin=vmin,
+        vmax=vmax,
+        interpolation="nearest",
+        cmap=cmap,
+    )
     if y_axis == "mel":
         f_max = sample_rate / 2 if f_max is None else f_max
         mel_lo, mel_hi = float(hz_to_mel(f_min, mel_scale)), float(hz_to_mel(f_max, mel_scale))
@@ -329,8 +348,10 @@ class FigureExplorer:
         self.output = widgets.Output()
         self._drawing_enabled = True
         names = list(self.controls)
-        rows = [widgets.HBox([self.controls[n] for n in names[i:i + self.CONTROLS_PER_ROW]])
-                for i in range(0, len(names), self.CONTROLS_PER_ROW)]
+        rows = [
+            widgets.HBox([self.controls[n] for n in names[i : i + self.CONTROLS_PER_ROW]])
+            for i in range(0, len(names), self.CONTROLS_PER_ROW)
+        ]
         self.widget = widgets.VBox([*rows, self.output])
         for control in self.controls.values():
             control.observe(lambda _change: self._redraw(), names="value")
@@ -355,9 +376,14 @@ class FigureExplorer:
         png, metadata = figure_png(fig)
         plt.close(fig)
         self.output.outputs = (
-            {"output_type": "display_data", "metadata": {"image/png": metadata},
-             "data": {"image/png": base64.b64encode(png).decode("ascii"),
-                      "text/plain": f"<{type(self).__name__} figure>"}},
+            {
+                "output_type": "display_data",
+                "metadata": {"image/png": metadata},
+                "data": {
+                    "image/png": base64.b64encode(png).decode("ascii"),
+                    "text/plain": f"<{type(self).__name__} figure>",
+                },
+            },
         )
 
     def static_values(self, name: str, control) -> list[tuple[object, str]]:
@@ -383,8 +409,9 @@ class FigureExplorer:
         """
         items = list(self.controls.items())
         saved = [control.value for _, control in items]
-        counts = _plan_counts([len(self.static_values(name, control)) for name, control in items],
-                              self.MAX_STATIC_FIGURES)
+        counts = _plan_counts(
+            [len(self.static_values(name, control)) for name, control in items], self.MAX_STATIC_FIGURES
+        )
         choices: dict[str, list[str]] = {}
         current: list[str] = []
         images: list[str] = []
@@ -422,10 +449,14 @@ class FigureExplorer:
         for position, (name, control) in enumerate(items):
             fixed = all(len(labels) == 1 for key, labels in choices.items() if key.startswith(f"{position}:"))
             kind = "range" if hasattr(control, "min") or type(control).__name__ == "SelectionSlider" else "select"
-            controls.append({"name": name, "description": control.description or name, "kind": kind,
-                             "fixed": fixed})
-        return {"controls": controls, "choices": choices, "images": images, "index": index,
-                "current": current[0] if current else next(iter(index))}
+            controls.append({"name": name, "description": control.description or name, "kind": kind, "fixed": fixed})
+        return {
+            "controls": controls,
+            "choices": choices,
+            "images": images,
+            "index": index,
+            "current": current[0] if current else next(iter(index)),
+        }
 
     def static_html(self) -> str:
         """The explorer as a self-contained HTML block for a static page (see :meth:`static_grid`).
@@ -443,33 +474,47 @@ class FigureExplorer:
             selected = int(current.split(",")[position])
             label = html.escape(control["description"])
             if control["fixed"]:
-                rows.append(f'<div class="alx-control alx-fixed"><span class="alx-label">{label}</span> '
-                            f'<span class="alx-value">{html.escape(labels[selected])}</span> '
-                            '<span class="alx-note">(fixed on this page; live in Jupyter or Colab)</span></div>')
+                rows.append(
+                    f'<div class="alx-control alx-fixed"><span class="alx-label">{label}</span> '
+                    f'<span class="alx-value">{html.escape(labels[selected])}</span> '
+                    '<span class="alx-note">(fixed on this page; live in Jupyter or Colab)</span></div>'
+                )
             elif control["kind"] == "range":
-                rows.append(f'<label class="alx-control"><span class="alx-label">{label}</span> '
-                            f'<input type="range" min="0" max="{len(labels) - 1}" step="1" value="{selected}" '
-                            f'data-alx-control="{position}" disabled> '
-                            f'<output class="alx-value">{html.escape(labels[selected])}</output></label>')
+                rows.append(
+                    f'<label class="alx-control"><span class="alx-label">{label}</span> '
+                    f'<input type="range" min="0" max="{len(labels) - 1}" step="1" value="{selected}" '
+                    f'data-alx-control="{position}" disabled> '
+                    f'<output class="alx-value">{html.escape(labels[selected])}</output></label>'
+                )
             else:
-                options = "".join(f'<option value="{i}"{" selected" if i == selected else ""}>'
-                                  f'{html.escape(text)}</option>' for i, text in enumerate(labels))
-                rows.append(f'<label class="alx-control"><span class="alx-label">{label}</span> '
-                            f'<select data-alx-control="{position}" disabled>{options}</select></label>')
-        settings = ", ".join(f"{c['description']} {grid['choices'][f'{p}:' + ','.join(current.split(',')[:p])][int(i)]}"
-                             for p, (c, i) in enumerate(zip(grid["controls"], current.split(","))))
+                options = "".join(
+                    f'<option value="{i}"{" selected" if i == selected else ""}>{html.escape(text)}</option>'
+                    for i, text in enumerate(labels)
+                )
+                rows.append(
+                    f'<label class="alx-control"><span class="alx-label">{label}</span> '
+                    f'<select data-alx-control="{position}" disabled>{options}</select></label>'
+                )
+        settings = ", ".join(
+            f"{c['description']} {grid['choices'][f'{p}:' + ','.join(current.split(',')[:p])][int(i)]}"
+            for p, (c, i) in enumerate(zip(grid["controls"], current.split(",")))
+        )
         alt = html.escape(f"{name} figure for {settings}")
-        data = json.dumps({"choices": grid["choices"], "index": grid["index"], "images": grid["images"],
-                           "n": len(grid["controls"])}, separators=(",", ":")).replace("</", "<\\/")
+        data = json.dumps(
+            {"choices": grid["choices"], "index": grid["index"], "images": grid["images"], "n": len(grid["controls"])},
+            separators=(",", ":"),
+        ).replace("</", "<\\/")
         image = grid["images"][grid["index"][current]]
         covered = len(grid["images"])
-        return (f'<div class="audiolosses-explorer" data-alx-name="{name}">'
-                f'<div class="alx-controls">{"".join(rows)}</div>'
-                f'<img class="alx-figure" src="{image}" alt="{alt}">'
-                f'<p class="alx-caption">Pre-computed for {covered} setting{"s" if covered != 1 else ""}: '
-                'open the chapter in Jupyter or Colab for every setting.</p>'
-                f'<script type="application/json" class="alx-data">{data}</script>'
-                '</div>')
+        return (
+            f'<div class="audiolosses-explorer" data-alx-name="{name}">'
+            f'<div class="alx-controls">{"".join(rows)}</div>'
+            f'<img class="alx-figure" src="{image}" alt="{alt}">'
+            f'<p class="alx-caption">Pre-computed for {covered} setting{"s" if covered != 1 else ""}: '
+            "open the chapter in Jupyter or Colab for every setting.</p>"
+            f'<script type="application/json" class="alx-data">{data}</script>'
+            "</div>"
+        )
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
@@ -557,8 +602,15 @@ class SpectrogramExplorer(FigureExplorer):
     N_FFT_CHOICES = (128, 256, 512, 1024, 2048, 4096)
     HOP_CHOICES = (32, 64, 128, 256, 512, 1024)
 
-    def __init__(self, clips: Mapping[str, torch.Tensor], sample_rate: int, *, n_fft: int = 1024,
-                 hop_length: int = 256, n_mels: int = 80):
+    def __init__(
+        self,
+        clips: Mapping[str, torch.Tensor],
+        sample_rate: int,
+        *,
+        n_fft: int = 1024,
+        hop_length: int = 256,
+        n_mels: int = 80,
+    ):
         import ipywidgets as widgets
 
         if not isinstance(clips, Mapping) or not clips:
@@ -571,13 +623,16 @@ class SpectrogramExplorer(FigureExplorer):
         check_int(n_mels, "n_mels", minimum=0)
         self.clips = {name: (c if c.dim() == 1 else c.mean(dim=0)) for name, c in clips.items()}
         self.sample_rate = sample_rate
-        super().__init__({
-            "clip": widgets.Dropdown(options=list(self.clips), description="clip"),
-            "n_fft": widgets.SelectionSlider(options=self.N_FFT_CHOICES, value=n_fft, description="n_fft"),
-            "hop_length": widgets.SelectionSlider(options=self.HOP_CHOICES, value=hop_length, description="hop"),
-            "n_mels": widgets.IntSlider(value=n_mels, min=0, max=256, step=8, description="n_mels",
-                                        continuous_update=False),
-        })
+        super().__init__(
+            {
+                "clip": widgets.Dropdown(options=list(self.clips), description="clip"),
+                "n_fft": widgets.SelectionSlider(options=self.N_FFT_CHOICES, value=n_fft, description="n_fft"),
+                "hop_length": widgets.SelectionSlider(options=self.HOP_CHOICES, value=hop_length, description="hop"),
+                "n_mels": widgets.IntSlider(
+                    value=n_mels, min=0, max=256, step=8, description="n_mels", continuous_update=False
+                ),
+            }
+        )
 
     def figure(self):
         """Draw the spectrogram for the current settings into a new figure and return the figure."""
@@ -593,7 +648,8 @@ class SpectrogramExplorer(FigureExplorer):
             plot_spectrogram(spec, self.sample_rate, hop, ax=ax, kind="power", y_axis="mel")
             shape = f"{n_mels} mel bands"
         frame_ms = 1000 * n_fft / self.sample_rate
-        ax.set_title(f"{clip}: {shape} × {spec.shape[1]} frames, "
-                     f"window {frame_ms:.0f} ms, bin {self.sample_rate / n_fft:.1f} Hz")
+        ax.set_title(
+            f"{clip}: {shape} × {spec.shape[1]} frames, window {frame_ms:.0f} ms, bin {self.sample_rate / n_fft:.1f} Hz"
+        )
         fig.tight_layout()
         return fig
