@@ -37,6 +37,7 @@ DOCSTRING_CITATIONS = {
     "{Taal et al. 2011}": "taal2011stoi",
     "{Yamamoto et al. 2020}": "yamamoto2020parallel",
     "{Steinmetz and Reiss 2020}": "steinmetz2020auraloss",
+    "{Steinmetz & Reiss 2020}": "steinmetz2020auraloss",
     "{Le Roux et al. 2019}": "leroux2019sdr",
 }
 _CITATION = re.compile(r"\{[A-Z][^{}\n]{1,60}? (?:et al\. )?\d{4}[a-z]?\}")
