@@ -858,38 +858,38 @@ def multi_resolution_stft_loss(
 ) -> torch.Tensor:
     """The multi-resolution STFT loss: the STFT loss of each resolution, averaged over the resolutions.
 
-        Per resolution and item: ``w_sc·SC + w_log_mag·mean|log|Y| − log|X|| (+ the optional terms)``, with
-        ``SC = ‖ |Y| − |X| ‖_F / ‖ |Y| ‖_F``. Defaults: Parallel WaveGAN's (Yamamoto et al. 2020) three
-        resolutions, its magnitude guard ``eps = 1e-7``, and spectral convergence per item.
+    Per resolution and item: ``w_sc·SC + w_log_mag·mean|log|Y| − log|X|| (+ the optional terms)``, with
+    ``SC = ‖ |Y| − |X| ‖_F / ‖ |Y| ‖_F``. Defaults: Parallel WaveGAN's (Yamamoto et al. 2020) three
+    resolutions, its magnitude guard ``eps = 1e-7``, and spectral convergence per item.
 
-        To reproduce ``auraloss.freq.MultiResolutionSTFTLoss(...)`` exactly pass ``eps=1e-8, per_item=False``
-        (or use :meth:`MultiResolutionSTFTLoss.auraloss`); Parallel WaveGAN's ``sc_loss + mag_loss``:
-        ``per_item=False`` (:meth:`MultiResolutionSTFTLoss.parallel_wavegan`).
+    To reproduce ``auraloss.freq.MultiResolutionSTFTLoss(...)`` exactly pass ``eps=1e-8, per_item=False``
+    (or use :meth:`MultiResolutionSTFTLoss.auraloss`); Parallel WaveGAN's ``sc_loss + mag_loss``:
+    ``per_item=False`` (:meth:`MultiResolutionSTFTLoss.parallel_wavegan`).
 
-        Args:
-            input: the prediction.
-            target: the reference.
-            fft_sizes: FFT size of each resolution (default 1024, 2048, 512).
-            hop_sizes: hop of each resolution (default 120, 240, 50).
-            win_lengths: window length of each resolution, at most its FFT size (default 600, 1200, 240).@COMMON@
+    Args:
+        input: the prediction.
+        target: the reference.
+        fft_sizes: FFT size of each resolution (default 1024, 2048, 512).
+        hop_sizes: hop of each resolution (default 120, 240, 50).
+        win_lengths: window length of each resolution, at most its FFT size (default 600, 1200, 240).@COMMON@
     @SHAPE@
 
-        Returns:
-            The loss (see ``reduction``).
+    Returns:
+        The loss (see ``reduction``).
 
-        Raises:
-            TypeError: non-tensor or non-float inputs, different dtypes, settings of the wrong type.
-            ValueError: different shapes or devices, NaN/Inf, too-short signals, invalid settings (e.g.
-                ``scale="mel"`` without ``sample_rate``, too many mel bands for an FFT size).
+    Raises:
+        TypeError: non-tensor or non-float inputs, different dtypes, settings of the wrong type.
+        ValueError: different shapes or devices, NaN/Inf, too-short signals, invalid settings (e.g.
+            ``scale="mel"`` without ``sample_rate``, too many mel bands for an FFT size).
 
-        Example::
+    Example::
 
-            >>> y = torch.randn(4, 1, 24000)
-            >>> y_hat = y + 0.1 * torch.randn(4, 1, 24000)
-            >>> multi_resolution_stft_loss(y_hat, y).shape
-            torch.Size([])
+        >>> y = torch.randn(4, 1, 24000)
+        >>> y_hat = y + 0.1 * torch.randn(4, 1, 24000)
+        >>> multi_resolution_stft_loss(y_hat, y).shape
+        torch.Size([])
 
-        Notebook: book/08_multi_resolution_stft.ipynb
+    Notebook: book/08_multi_resolution_stft.ipynb
     """
     settings = _settings(
         fft_sizes,
@@ -923,28 +923,28 @@ def stft_loss(
 ) -> torch.Tensor:
     """The STFT loss at one resolution: ``w_sc·SC + w_log_mag·mean|log|Y| − log|X||`` (+ optional terms).
 
-        Defaults: Parallel WaveGAN's first resolution (FFT 1024, hop 120, window 600). auraloss's
-        ``STFTLoss()`` defaults are FFT 1024, hop 256, window 1024, ``eps=1e-8`` with the batch-wide ratio:
-        :meth:`STFTLoss.auraloss`.
+    Defaults: Parallel WaveGAN's first resolution (FFT 1024, hop 120, window 600). auraloss's
+    ``STFTLoss()`` defaults are FFT 1024, hop 256, window 1024, ``eps=1e-8`` with the batch-wide ratio:
+    :meth:`STFTLoss.auraloss`.
 
-        Args:
-            input: the prediction.
-            target: the reference.
-            fft_size: FFT size (default 1024).
-            hop_size: hop (default 120).
-            win_length: window length, at most ``fft_size`` (default 600).
-            **settings: the keyword settings of :func:`multi_resolution_stft_loss` (``window``, ``w_sc``,
-                ``w_log_mag``, ``w_lin_mag``, ``w_phs``, ``mag_distance``, ``eps``, ``scale``, ``n_bins``,
-                ``sample_rate``, ``perceptual_weighting``, ``scale_invariance``, ``per_item``, ``reduction``).
+    Args:
+        input: the prediction.
+        target: the reference.
+        fft_size: FFT size (default 1024).
+        hop_size: hop (default 120).
+        win_length: window length, at most ``fft_size`` (default 600).
+        **settings: the keyword settings of :func:`multi_resolution_stft_loss` (``window``, ``w_sc``,
+            ``w_log_mag``, ``w_lin_mag``, ``w_phs``, ``mag_distance``, ``eps``, ``scale``, ``n_bins``,
+            ``sample_rate``, ``perceptual_weighting``, ``scale_invariance``, ``per_item``, ``reduction``).
     @SHAPE@
 
-        Example::
+    Example::
 
-            >>> y = torch.randn(2, 1, 8000)
-            >>> stft_loss(y + 0.1 * torch.randn(2, 1, 8000), y, reduction="none").shape
-            torch.Size([2])
+        >>> y = torch.randn(2, 1, 8000)
+        >>> stft_loss(y + 0.1 * torch.randn(2, 1, 8000), y, reduction="none").shape
+        torch.Size([2])
 
-        Notebook: book/08_multi_resolution_stft.ipynb
+    Notebook: book/08_multi_resolution_stft.ipynb
     """
     for name in ("fft_sizes", "hop_sizes", "win_lengths"):
         if name in settings:
@@ -1010,22 +1010,22 @@ _DEFAULTS = dict(
 class MultiResolutionSTFTLoss(nn.Module):
     """:func:`multi_resolution_stft_loss` as a module: ``forward(input, target)``.
 
-        Settings are checked once, here. Named configurations: :meth:`parallel_wavegan` and :meth:`auraloss`.
+    Settings are checked once, here. Named configurations: :meth:`parallel_wavegan` and :meth:`auraloss`.
 
-        Args:
-            fft_sizes: FFT size of each resolution (default 1024, 2048, 512: Parallel WaveGAN's).
-            hop_sizes: hop of each resolution (default 120, 240, 50).
-            win_lengths: window length of each resolution (default 600, 1200, 240).@COMMON@
+    Args:
+        fft_sizes: FFT size of each resolution (default 1024, 2048, 512: Parallel WaveGAN's).
+        hop_sizes: hop of each resolution (default 120, 240, 50).
+        win_lengths: window length of each resolution (default 600, 1200, 240).@COMMON@
     @SHAPE@
 
-        Example::
+    Example::
 
-            >>> loss = MultiResolutionSTFTLoss.auraloss()   # == auraloss.freq.MultiResolutionSTFTLoss()
-            >>> y = torch.randn(4, 1, 24000)
-            >>> loss(y + 0.1 * torch.randn(4, 1, 24000), y).shape
-            torch.Size([])
+        >>> loss = MultiResolutionSTFTLoss.auraloss()   # == auraloss.freq.MultiResolutionSTFTLoss()
+        >>> y = torch.randn(4, 1, 24000)
+        >>> loss(y + 0.1 * torch.randn(4, 1, 24000), y).shape
+        torch.Size([])
 
-        Notebook: book/08_multi_resolution_stft.ipynb
+    Notebook: book/08_multi_resolution_stft.ipynb
     """
 
     def __init__(
@@ -1099,20 +1099,20 @@ class MultiResolutionSTFTLoss(nn.Module):
 class STFTLoss(MultiResolutionSTFTLoss):
     """:func:`stft_loss` as a module: one resolution, ``forward(input, target)``.
 
-        Args:
-            fft_size: FFT size (default 1024).
-            hop_size: hop (default 120).
-            win_length: window length, at most ``fft_size`` (default 600).@COMMON@
+    Args:
+        fft_size: FFT size (default 1024).
+        hop_size: hop (default 120).
+        win_length: window length, at most ``fft_size`` (default 600).@COMMON@
     @SHAPE@
 
-        Example::
+    Example::
 
-            >>> loss = STFTLoss.auraloss()   # == auraloss.freq.STFTLoss()
-            >>> y = torch.randn(2, 1, 8000)
-            >>> loss(y + 0.1 * torch.randn(2, 1, 8000), y).shape
-            torch.Size([])
+        >>> loss = STFTLoss.auraloss()   # == auraloss.freq.STFTLoss()
+        >>> y = torch.randn(2, 1, 8000)
+        >>> loss(y + 0.1 * torch.randn(2, 1, 8000), y).shape
+        torch.Size([])
 
-        Notebook: book/08_multi_resolution_stft.ipynb
+    Notebook: book/08_multi_resolution_stft.ipynb
     """
 
     def __init__(self, *, fft_size: int = 1024, hop_size: int = 120, win_length: int = 600, **settings):
