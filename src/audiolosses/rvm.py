@@ -51,6 +51,7 @@ __all__ = [
     "RelativeVolumeMelLoss",
     "relative_db_map",
     "soft_clamp",
+    "AUDIOCRAFT_SETTINGS",
 ]
 
 #: The floor of the error's level in dB, hard-coded in audiocraft.

@@ -1,7 +1,8 @@
 """A loss response atlas: every waveform loss of the package against controlled distortions.
 
 The atlas asks one question of every loss: *what does it notice?* A reference sound is damaged in
-controlled, parameterised ways, each with a severity axis (the :data:`DISTORTIONS` registry):
+controlled, parameterised ways, each with a severity axis (the :data:`~audiolosses.atlas.distortions.DISTORTIONS`
+registry):
 
 - **level and time**: a gain (dB), a delay (samples), a polarity flip, a phase randomisation that keeps
   the STFT magnitude;
@@ -10,19 +11,19 @@ controlled, parameterised ways, each with a severity axis (the :data:`DISTORTION
 - **non-linear damage**: hard clipping at a threshold below the peak, quantisation to a number of bits;
 - **a dropout**: a short stretch of silence where the sound is loudest.
 
-:class:`LossSuite` evaluates the package's waveform losses on a (reference, distorted) pair with one
-call: MSE and L1 on the samples, Relative Volume Mel (overall and its four bands, chapter 2), HiFi-GAN's
-mel L1 (chapter 3), the perceptual loss with cosine and MSE distances (chapter 4), the multi-resolution
-STFT loss of Parallel WaveGAN {Yamamoto et al. 2020} at auraloss's settings {Steinmetz and Reiss 2020}
-(chapter 8) and the negative SI-SDR {Le Roux et al. 2019} (chapter 9). The component loss (chapter 5) scores a *mask* given the true speech and
-noise, not a pair of waveforms, so it enters the atlas only through :func:`component_curve` (the ideal
-mask of a noisy mixture against the SNR). The KL term (chapter 6) scores a latent distribution against a
-prior and never sees audio, so it has no place here.
+:class:`~audiolosses.atlas.suite.LossSuite` evaluates the package's waveform losses on a (reference, distorted)
+pair with one call: MSE and L1 on the samples, Relative Volume Mel (overall and its four bands, chapter 2),
+HiFi-GAN's mel L1 (chapter 3), the perceptual loss with cosine and MSE distances (chapter 4), the
+multi-resolution STFT loss of Parallel WaveGAN {Yamamoto et al. 2020} at auraloss's settings
+{Steinmetz and Reiss 2020} (chapter 8) and the negative SI-SDR {Le Roux et al. 2019} (chapter 9). The
+component loss (chapter 5) scores a *mask* given the true speech and noise, not a pair of waveforms, so it
+enters the atlas only through :func:`~audiolosses.atlas.judge.component_curve` (the ideal mask of a noisy
+mixture against the SNR). The KL term (chapter 6) scores a latent distribution against a prior and never sees audio, so it has no place here.
 
 ``python -m audiolosses.atlas --out <dir>`` computes the whole atlas for the example sounds, together
 with two outside judges on the speech example, wide-band PESQ (ITU-T P.862.2, the ``pesq`` package) and
 STOI {Taal et al. 2011} (the ``pystoi`` package), and writes ``atlas.json`` and a provenance
-``README.md``; :func:`load_results` reads it back (by default the copy shipped in
+``README.md``; :func:`~audiolosses.atlas.experiment.load_results` reads it back (by default the copy shipped in
 ``audiolosses/data/atlas/``).
 
 The package is split by concern: :mod:`~audiolosses.atlas.distortions`, :mod:`~audiolosses.atlas.suite`,

@@ -48,7 +48,7 @@ def compute_atlas(
 
     Args:
         sounds: Example names (default: all of :func:`audiolosses.audio.list_examples`).
-        distortions: Keys of :data:`DISTORTIONS` (default: all).
+        distortions: Keys of :data:`~audiolosses.atlas.distortions.DISTORTIONS` (default: all).
         max_severities: Keep only the first (mildest) ``n`` severities of each grid (default: all).
         seconds: Cut every clip to its first ``seconds`` (default: whole clips, at most 2 s).
         judge_sound: The sound judged by PESQ and STOI, if it is among ``sounds`` (default ``"speech"``).
@@ -202,7 +202,7 @@ def load_results(path: str | Path | None = None) -> dict:
     ``"values"[sound][distortion][loss]`` (one value per severity of the grid), ``"identity"[sound][loss]``
     (the loss of the reference against itself), ``"anchor"[sound][loss]`` (against an unrelated white noise of
     the reference's RMS), ``"judges"`` (``"sound"``, ``"identity"``, ``"values"[distortion]["pesq"|"stoi"]``),
-    ``"component"`` (:func:`component_curve`), ``"settings"`` and ``"provenance"``.
+    ``"component"`` (:func:`~audiolosses.atlas.judge.component_curve`), ``"settings"`` and ``"provenance"``.
 
     Args:
         path: ``atlas.json`` or the folder holding it (default: the committed results in

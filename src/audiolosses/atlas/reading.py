@@ -42,7 +42,7 @@ def response_curves(results: Mapping, sound: str) -> dict[str, dict[str, list[fl
     """Every loss's normalised response curve (:func:`normalized_response`) for one sound.
 
     Args:
-        results: As returned by :func:`load_results`.
+        results: As returned by :func:`~audiolosses.atlas.experiment.load_results`.
         sound: One of ``results["sounds"]``.
 
     Returns:
@@ -72,11 +72,11 @@ def judge_correlations(results: Mapping) -> dict[str, dict[str, dict[str, float 
 
     The sign is chosen so that **+1 means full agreement**: the correlation of ``−loss`` (lower loss is
     better) with the judge (higher is better). ``"all"`` pools every distorted signal; each family of
-    :data:`FAMILIES` pools its distortions. A correlation is ``None`` where it is undefined: fewer than
-    three points, or a constant loss or judge (a loss blind to the whole family).
+    :data:`~audiolosses.atlas.distortions.FAMILIES` pools its distortions. A correlation is ``None`` where it is
+    undefined: fewer than three points, or a constant loss or judge (a loss blind to the whole family).
 
     Args:
-        results: As returned by :func:`load_results` (with ``"judges"``).
+        results: As returned by :func:`~audiolosses.atlas.experiment.load_results` (with ``"judges"``).
 
     Returns:
         dict: ``[judge][loss][group]`` → ρ or ``None``, ``judge`` in ``("pesq", "stoi")`` and ``group`` in

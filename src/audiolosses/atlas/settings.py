@@ -10,7 +10,7 @@ SAMPLE_RATE: int = 22050
 #: Folder of the committed results (``atlas.json`` and its ``README.md``).
 RESULTS_DIR: Path = Path(__file__).resolve().parent.parent / "data" / "atlas"
 
-#: The losses of :class:`LossSuite`, in the order the chapter shows them.
+#: The losses of :class:`~audiolosses.atlas.suite.LossSuite`, in the order the chapter shows them.
 LOSSES: tuple[str, ...] = (
     "mse",
     "l1",

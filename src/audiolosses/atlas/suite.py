@@ -27,14 +27,16 @@ def _as_batch(waveform: torch.Tensor, name: str) -> torch.Tensor:
 class LossSuite:
     """Every waveform loss of the package, evaluated on a (reference, distorted) pair with one call.
 
-    The losses (:data:`LOSSES`), each "lower is better":
+    The losses (:data:`~audiolosses.atlas.settings.LOSSES`), each "lower is better":
 
     - ``mse``, ``l1``: mean squared and absolute sample difference;
     - ``rvm``, ``rvm_0`` … ``rvm_3``: :func:`audiolosses.rvm.relative_volume_mel`, overall and
       its four bands low → high, with the mel scale at the atlas's rate (its other settings as audiocraft's);
-    - ``hifigan_mel``: :func:`audiolosses.hifigan.mel_loss`, HiFi-GAN's 22.05 kHz settings (the clips' rate);
+    - ``hifigan_mel``: :func:`audiolosses.hifigan.mel_loss <audiolosses.hifigan.mel.mel_loss>`, HiFi-GAN's 22.05 kHz
+      settings (the clips' rate);
     - ``perceptual_cosine``, ``perceptual_mse``: :class:`audiolosses.perceptual.PerceptualLoss` with both
-      signals resampled to 11025 Hz and :data:`PERCEPTUAL_SETTINGS` (cosine: −cos, −1 is a perfect match);
+      signals resampled to 11025 Hz and :data:`~audiolosses.atlas.settings.PERCEPTUAL_SETTINGS` (cosine: −cos, −1 is
+      a perfect match);
     - ``mrstft``: :class:`audiolosses.stft_loss.MultiResolutionSTFTLoss` with auraloss 0.4.0's defaults
       (``.auraloss()``: FFT sizes 1024, 2048, 512; spectral convergence + log-magnitude L1), equal to
       ``auraloss.freq.MultiResolutionSTFTLoss()`` (chapter 8);
@@ -61,10 +63,10 @@ class LossSuite:
         return audio.resample(x, self.sample_rate, PERCEPTUAL_SETTINGS["sample_rate"])
 
     def loss(self, name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-        """A differentiable loss function for one of :data:`LOSSES`, for gradient descent.
+        """A differentiable loss function for one of :data:`~audiolosses.atlas.settings.LOSSES`, for gradient descent.
 
         Args:
-            name: One of :data:`LOSSES`.
+            name: One of :data:`~audiolosses.atlas.settings.LOSSES`.
 
         Returns:
             Callable: ``loss(estimate, reference)`` → 0-dim tensor, for ``[batch, channels, time]`` inputs at the
@@ -72,7 +74,7 @@ class LossSuite:
             :func:`audiolosses.rvm.relative_volume_mel_loss` to train with RVM).
 
         Raises:
-            ValueError: If ``name`` is not one of :data:`LOSSES`.
+            ValueError: If ``name`` is not one of :data:`~audiolosses.atlas.settings.LOSSES`.
         """
         check_choice(name, "name", LOSSES)
         sr = self.sample_rate
@@ -92,7 +94,8 @@ class LossSuite:
         return lambda est, ref: module(self._to_perceptual_rate(est), self._to_perceptual_rate(ref))
 
     def __call__(self, distorted: torch.Tensor, reference: torch.Tensor) -> dict[str, float]:
-        """Every loss of :data:`LOSSES` for one pair, the estimate first (as :meth:`loss` and every loss).
+        """Every loss of :data:`~audiolosses.atlas.settings.LOSSES` for one pair, the estimate first (as
+        :meth:`loss` and every loss).
 
         Args:
             distorted: The estimate, ``[time]`` or ``[channels, time]`` float tensor at the suite's rate and dtype.
@@ -134,7 +137,8 @@ _SUITES: dict = {}
 
 
 def evaluate_losses(reference: torch.Tensor, distorted: torch.Tensor) -> dict[str, float]:
-    """Every loss of :data:`LOSSES` for one pair at 22050 Hz (a cached :class:`LossSuite` per dtype).
+    """Every loss of :data:`~audiolosses.atlas.settings.LOSSES` for one pair at 22050 Hz (a cached
+    :class:`LossSuite` per dtype).
 
     Args:
         reference: ``[time]`` or ``[channels, time]`` float tensor at 22050 Hz.

@@ -19,7 +19,7 @@ def check_quantize(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> bool:
     """Check ``fn(waveform, bits)`` → the waveform on the ``bits``-bit grid of full scale ``[-1, 1)``.
 
     The step is ``2^(1 - bits)``; samples are rounded to the nearest step and limited to the codes
-    ``[-1, 1 - step]``, as :func:`audiolosses.atlas.quantize` does.
+    ``[-1, 1 - step]``, as :func:`audiolosses.atlas.quantize <audiolosses.atlas.distortions.quantize>` does.
     """
     generator = torch.Generator().manual_seed(7)
     ramp = torch.linspace(-0.9, 0.9, 41, dtype=torch.float64)

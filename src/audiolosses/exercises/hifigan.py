@@ -96,7 +96,8 @@ def check_feature_loss(fn: Callable[[list, list], torch.Tensor]) -> bool:
 def check_hifigan_mel(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
     """Check ``fn(y)`` → HiFi-GAN's log-mel ``[batch, 80, T // 256]`` of ``y`` ``[batch, T]`` at 22050 Hz (full band).
 
-    The reference is :func:`audiolosses.hifigan.mel_spectrogram` with its defaults.
+    The reference is :func:`audiolosses.hifigan.mel_spectrogram <audiolosses.hifigan.mel.mel_spectrogram>` with its
+    defaults.
     """
     generator = torch.Generator().manual_seed(0)
     noise = 0.3 * torch.randn(2, 4096, generator=generator, dtype=torch.float64)

@@ -23,7 +23,7 @@ class AtlasExplorer(FigureExplorer):
     losses are computed live. Live in Jupyter and on Colab; the static website shows the default settings.
 
     Args:
-        results: As returned by :func:`load_results` (for the grids and the anchors).
+        results: As returned by :func:`~audiolosses.atlas.experiment.load_results` (for the grids and the anchors).
         sound: Initial sound (default ``"speech"``).
         distortion: Initial distortion (default ``"low_pass"``).
         severity_index: Initial position on the distortion's grid (default 2).

@@ -14,7 +14,7 @@ __all__ = ["ComponentLossExplorer"]
 class ComponentLossExplorer(FigureExplorer):
     """Pick α, β and the residual; see the mask the component loss wants and what it does.
 
-    For each setting a free mask is trained (:func:`train_free_mask`) on the given
+    For each setting a free mask is trained (:func:`~audiolosses.component.train_free_mask`) on the given
     magnitudes; the figure shows the mask, the enhanced magnitude and the speech distortion / noise
     attenuation it achieves. Live in Jupyter and on Colab; the website shows the default setting.
 

@@ -22,14 +22,15 @@ class VAEExplorer(FigureExplorer):
     figure for its default settings.
 
     Args:
-        frames: ``[n_frames, n_features]`` frames, e.g. from :func:`log_mel_frames`.
+        frames: ``[n_frames, n_features]`` frames, e.g. from :func:`~audiolosses.experiments.vae.log_mel_frames`.
         labels: ``[n_frames]`` integer clip index of each frame (colours the latent scatter).
         names: clip name of each label value (the legend).
         beta: initial β (choices: :attr:`BETA_CHOICES`).
         parameterization: initial parameterisation, ``"logvar"`` or ``"sigma"``.
         steps: Adam steps per training (default 300).
-        trained: optional ``{beta: VAEResult}`` of log-variance models already trained with :func:`train_vae`'s
-            defaults and ``steps``, reused instead of retraining (e.g. the results of a β sweep).
+        trained: optional ``{beta: VAEResult}`` of log-variance models already trained with
+            :func:`~audiolosses.experiments.vae.train_vae`'s defaults and ``steps``, reused instead of retraining
+            (e.g. the results of a β sweep).
     """
 
     #: The β values the slider offers.

@@ -10,23 +10,25 @@ map and the feature maps of every layer. The losses, written as in the original 
 * **Feature matching:** ``2 · Σ_k Σ_l mean|D_k^l(y) − D_k^l(ŷ)|`` over *every* feature map the
   discriminator returns (its final score map included). The factor 2 is HiFi-GAN's λ_fm, which the
   original hard-codes inside the function; here it is the ``weight`` argument.
-* **Mel:** ``mean|mel(y) − mel(ŷ)|`` with HiFi-GAN's front end (:func:`~audiolosses.hifigan.mel.mel_spectrogram`): Slaney mel
-  with Slaney area norm, the STFT *magnitude* with ``1e-9`` inside the square root, reflect padding of
-  ``(n_fft − hop)/2`` samples, natural log of ``clamp(x, 1e-5)``. It lives in HiFi-GAN's training loop,
-  not in its ``generator_loss``, and is weighted by λ_mel = 45.
+* **Mel:** ``mean|mel(y) − mel(ŷ)|`` with HiFi-GAN's front end (:func:`~audiolosses.hifigan.mel.mel_spectrogram`):
+  Slaney mel with Slaney area norm, the STFT *magnitude* with ``1e-9`` inside the square root, reflect padding of
+  ``(n_fft − hop)/2`` samples, natural log of ``clamp(x, 1e-5)``. It lives in HiFi-GAN's training loop, not in its
+  ``generator_loss``, and is weighted by λ_mel = 45.
 
 The generator's objective is ``adv + λ_fm·fm + λ_mel·mel`` summed over both discriminators
-(:func:`generator_objective`). Sums run over sub-discriminators and layers; means run within each.
+(:func:`~audiolosses.hifigan.losses.generator_objective`). Sums run over sub-discriminators and layers; means run
+within each.
 
-The discriminators (:class:`MultiPeriodDiscriminator`, :class:`MultiScaleDiscriminator`) have the
-original's structure (layers, kernels, strides, groups, weight/spectral norm, LeakyReLU 0.1) with a
-``width`` factor on the channel counts: ``width=1`` reproduces the paper's layer shapes, a small width
-makes them cheap enough to train on a CPU in seconds.
+The discriminators (:class:`~audiolosses.hifigan.discriminators.MultiPeriodDiscriminator`,
+:class:`~audiolosses.hifigan.discriminators.MultiScaleDiscriminator`) have the original's structure (layers,
+kernels, strides, groups, weight/spectral norm, LeakyReLU 0.1) with a ``width`` factor on the channel counts:
+``width=1`` reproduces the paper's layer shapes, a small width makes them cheap enough to train on a CPU in seconds.
 
 The package is split by concern:
 
 - :mod:`audiolosses.hifigan.mel`: the log-mel front end and the mel loss, in the package's loss contract
-  (prediction first, ``sample_rate`` required, :meth:`MelLoss.hifigan_v1` for the original configuration);
+  (prediction first, ``sample_rate`` required, :meth:`MelLoss.hifigan_v1
+  <audiolosses.hifigan.mel.MelLoss.hifigan_v1>` for the original configuration);
 - :mod:`audiolosses.hifigan.losses`: the adversarial and feature-matching losses (HiFi-GAN's signatures:
   they take discriminator outputs) and the generator's whole objective;
 - :mod:`audiolosses.hifigan.discriminators`: MPD and MSD;

@@ -121,7 +121,8 @@ def generator_loss(disc_outputs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, 
     """HiFi-GAN's least-squares adversarial loss for the generator: ``Σ_k mean((1 − D_k(ŷ))²)``.
 
     The generator wants the discriminators to score its audio as real (1). The mel term is *not* part
-    of this function (it lives in HiFi-GAN's training loop); see :func:`generator_objective`.
+    of this function (it lives in HiFi-GAN's training loop); see
+    :func:`~audiolosses.hifigan.losses.generator_objective`.
 
     Args:
         disc_outputs: one tensor per sub-discriminator, ``D_k(ŷ)``, any shape.
@@ -202,13 +203,13 @@ def generator_objective(
     """HiFi-GAN's whole generator objective: ``adv + λ_fm · fm + λ_mel · mel``.
 
     ``adv`` and ``fm`` are summed over the discriminators (MPD and MSD in HiFi-GAN), ``fm`` is the bare
-    sum of L1 distances (``feature_loss(..., weight=1)``) and ``mel`` the full-band :func:`mel_loss`.
-    With the defaults this equals the original's ``loss_gen_s + loss_gen_f + loss_fm_s + loss_fm_f +
-    45 · loss_mel``.
+    sum of L1 distances (``feature_loss(..., weight=1)``) and ``mel`` the full-band
+    :func:`~audiolosses.hifigan.mel.mel_loss`. With the defaults this equals the original's ``loss_gen_s +
+    loss_gen_f + loss_fm_s + loss_fm_f + 45 · loss_mel``.
 
     Args:
-        input: generated waveform ``ŷ`` ``[batch, 1, time]`` (any shape :func:`mel_spectrogram` accepts),
-            *not* detached.
+        input: generated waveform ``ŷ`` ``[batch, 1, time]`` (any shape
+            :func:`~audiolosses.hifigan.mel.mel_spectrogram` accepts), *not* detached.
         target: real waveform ``y``, same shape.
         discriminator_results: a list of ``(real_outputs, fake_outputs, real_fmaps, fake_fmaps)``
             4-tuples, one per discriminator, as returned by ``MultiPeriodDiscriminator(y, y_hat)`` and
@@ -216,7 +217,7 @@ def generator_objective(
         sample_rate: sample rate of the audio in Hz, for the loss mel (required; HiFi-GAN v1's is 22050).
         lambda_fm: weight of the feature-matching term (default 2).
         lambda_mel: weight of the mel term (default 45).
-        **mel_settings: further keyword arguments of :func:`~audiolosses.hifigan.mel_loss` (default: the
+        **mel_settings: further keyword arguments of :func:`~audiolosses.hifigan.mel.mel_loss` (default: the
             full-band loss mel of HiFi-GAN v1 at ``sample_rate``).
 
     Shape:
@@ -294,7 +295,7 @@ class GeneratorObjective(nn.Module):
         sample_rate: sample rate of the audio in Hz (required).
         lambda_fm: weight of the feature-matching term (default 2).
         lambda_mel: weight of the mel term (default 45).
-        **mel_settings: further keyword arguments of :func:`~audiolosses.hifigan.mel_loss` (default full band).
+        **mel_settings: further keyword arguments of :func:`~audiolosses.hifigan.mel.mel_loss` (default full band).
 
     Shape:
         input, target: ``[batch, 1, time]``; output: ``(0-dim total, dict of 0-dim parts)``.

@@ -42,7 +42,7 @@ MAGNITUDE_EPS = 1e-9
 HIFIGAN_V1_LOSS_MEL = dict(
     sample_rate=22050, n_fft=1024, n_mels=80, hop_length=256, win_length=1024, f_min=0.0, f_max=None
 )
-#: The conditioning (input) mel of HiFi-GAN v1: the same with ``fmax`` 8000 Hz.
+#: HiFi-GAN v1's conditioning (input) mel, the same with ``fmax`` 8000 Hz.
 HIFIGAN_V1_CONDITIONING_MEL = {**HIFIGAN_V1_LOSS_MEL, "f_max": 8000.0}
 
 

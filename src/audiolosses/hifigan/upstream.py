@@ -46,7 +46,8 @@ def mel_spectrogram(
     center: bool = False,
 ) -> torch.Tensor:
     """HiFi-GAN's ``meldataset.mel_spectrogram(y, n_fft, num_mels, sampling_rate, hop_size, win_size, fmin, fmax,
-    center=False)``, argument for argument; :func:`audiolosses.hifigan.mel_spectrogram` under its own names.
+    center=False)``, argument for argument; :func:`audiolosses.hifigan.mel_spectrogram
+    <audiolosses.hifigan.mel.mel_spectrogram>` under its own names.
 
     Shape:
         y: ``[batch, time]`` (HiFi-GAN's), ``[time]`` or ``[batch, channels, time]``; output ``[..., num_mels, frames]``.
