@@ -8,8 +8,8 @@ prediction and of the target:
 - **log STFT magnitude** ``mean | log|Y| − log|X| |``: the error in every bin on a log (decibel-like)
   scale, so quiet bins count as much as loud ones.
 
-The loss is their (weighted) sum, averaged over several resolutions: Parallel WaveGAN {Yamamoto et al.
-2020} uses FFT sizes 1024/2048/512, hops 120/240/50 and Hann windows of 600/1200/240 samples. auraloss
+The loss is their (weighted) sum, averaged over several resolutions: Parallel WaveGAN
+{Yamamoto et al. 2020} uses FFT sizes 1024/2048/512, hops 120/240/50 and Hann windows of 600/1200/240 samples. auraloss
 {Steinmetz & Reiss 2020} implements the same loss (``auraloss.freq.MultiResolutionSTFTLoss``) and adds
 options, all available here: a linear-magnitude term, a (naive) phase term, an L2 distance, other windows,
 a mel-scaled magnitude, an A-weighting pre-filter and a scale-invariant target.

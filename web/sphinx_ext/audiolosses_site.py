@@ -41,6 +41,8 @@ DOCSTRING_CITATIONS = {
     "{Le Roux et al. 2019}": "leroux2019sdr",
 }
 _CITATION = re.compile(r"\{[A-Z][^{}\n]{1,60}? (?:et al\. )?\d{4}[a-z]?\}")
+# "{Author et al." at the end of a line: a citation broken across lines, which _CITATION cannot see.
+_SPLIT_CITATION = re.compile(r"\{[A-Z][A-Za-z&. -]{0,60}$")
 _NOTEBOOK = re.compile(r"Notebook: book/([0-9A-Za-z_]+)\.ipynb")
 
 
@@ -144,6 +146,8 @@ def _docstring(app, what, name, obj, options, lines):
                                "web/sphinx_ext/audiolosses_site.py DOCSTRING_CITATIONS")
                 continue
             line = line.replace(match, f":cite:p:`{key}`")
+        if _SPLIT_CITATION.search(line):
+            LOGGER.warning(f"{name}: a citation is broken across lines ({line.strip()!r}): keep it on one line")
         lines[number] = line
 
 
