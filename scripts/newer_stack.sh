@@ -39,9 +39,9 @@ PY="$NEWER_VENV/bin/python"
 "$PY" -m pip install -q torch torchaudio
 torch_before=$("$PY" -c 'import torch; print(torch.__version__)')
 
-# As the Colab cells do: the package from the repository, unpinned, with the extras chapters 7 and 9 install (a plain,
+# As the Colab cells do: the package from the repository, unpinned, with the extras the chapters install (a plain,
 # non-editable install, so the chapters import the installed copy); then what runs the notebooks.
-"$PY" -m pip install -q ".[atlas,references]"
+"$PY" -m pip install -q ".[notebook,atlas,references]"
 "$PY" -m pip install -q nbclient nbformat ipykernel pyyaml
 torch_after=$("$PY" -c 'import torch; print(torch.__version__)')
 "$PY" -m pip check
