@@ -164,3 +164,29 @@ def test_bibliography_parses_strictly():
         cited |= {key for group in re.findall(r"\{cite:[pt]\}`([^`]+)`", path.read_text()) for key in group.split(",")}
     missing = sorted(key.strip() for key in cited if key.strip() not in entries)
     assert not missing, f"cited but not in references.bib: {missing}"
+
+
+COLUMN = 88  # characters of 0.8 rem monospace that fit the website's text column at 1366 px
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_code_and_printed_text_fit_the_website_column(name):
+    notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+    too_long = []
+    for number, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        texts = [("code", cell.source)]
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                texts.append((output.get("name", "stream"), output.get("text", "")))
+            elif "text/plain" in output.get("data", {}) and "text/html" not in output["data"]:
+                if not any(kind.startswith("image/") for kind in output["data"]):
+                    texts.append(("output", output["data"]["text/plain"]))
+        for kind, text in texts:
+            too_long += [
+                f"cell {number} {kind} ({len(line)}): {line[:70]}"
+                for line in text.splitlines()
+                if len(line) > COLUMN
+            ]
+    assert not too_long, f"{len(too_long)} lines wider than {COLUMN} characters:\n" + "\n".join(too_long[:20])

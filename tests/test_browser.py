@@ -9,7 +9,7 @@ known Jupyter Book 1 noise listed below.
 At a phone's size (390x844) and a desktop's (1366x900): the menu and "On this page" buttons open their
 panels (desktop: the menu collapses the sidebar) and there is one search box; moving an explorer's
 control changes its figure; the A/B player switches versions at the same playback position and shows
-each version's levels; no code cell scrolls sideways at 1366 px. The intro links the whole-course archive.
+each version's levels; no code cell or printed output scrolls sideways at 1366 px. The intro links the whole-course archive.
 
 Needs the built site (`jupyter-book build .`, after `scripts/vendor_web_assets.sh`) and Debian's
 Chromium (`scripts/install_chromium.sh`). Without them the tests skip, unless
@@ -626,6 +626,25 @@ def test_ab_player_switches_versions_at_the_same_position(sized, docname):
     assert abs(state["times"][1] - state["times"][0]) < 0.05, f"position not kept: {state['times']}"
     blocked, errors = sized.unexpected()
     assert not blocked and not errors, (blocked, errors)
+
+
+_OVERFLOWING_TEXT = """() => [...document.querySelectorAll(
+        'article div.cell_input pre, article div.cell_output pre')]
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => pre.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b).slice(0, 100))"""
+
+
+@pytest.mark.parametrize("docname", chapters())
+def test_no_code_cell_or_printed_output_scrolls_sideways_on_a_desktop(browser, docname):
+    require_browser()
+    page = OfflinePage(browser, DESKTOP)
+    try:
+        overflowing = _open(page, docname).evaluate(_OVERFLOWING_TEXT)
+    finally:
+        page.context.close()
+    assert not overflowing, (
+        f"{len(overflowing)} code cells or printed outputs scroll sideways at 1366 px, e.g. {overflowing[:3]}"
+    )
 
 
 def test_intro_links_the_whole_course_archive(offline):
