@@ -190,3 +190,11 @@ def test_code_and_printed_text_fit_the_website_column(name):
                 if len(line) > COLUMN
             ]
     assert not too_long, f"{len(too_long)} lines wider than {COLUMN} characters:\n" + "\n".join(too_long[:20])
+
+
+def test_intro_shows_each_chapters_study_time_estimate():
+    import study_times
+
+    expected = {p.stem: study_times.format_minutes(study_times.estimate_minutes(p)) for p in study_times.chapters()}
+    shown = study_times.intro_times()
+    assert shown == expected, f"book/intro.md's times {shown} != the estimates {expected}: run scripts/study_times.py"
