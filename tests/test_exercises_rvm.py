@@ -79,3 +79,53 @@ def test_per_item_mistakes_are_named():
 
     with pytest.raises(ExerciseCheckError, match="own RMS"):
         rvm_exercises.check_per_item_rvm(batch_gain_per_item_scores)
+
+
+def independent_noise_snr(level_db):
+    return -10 * torch.log10(1 + 10 ** (level_db / 10))
+
+
+def test_new_checks_accept_right_answers(capsys):
+    assert rvm_exercises.check_longer_window_prediction("lower")
+    assert rvm_exercises.check_longer_window_prediction("  Lower ")  # case and spaces do not matter
+    assert rvm_exercises.check_independent_noise_snr(independent_noise_snr)
+    out = capsys.readouterr().out
+    assert "check_longer_window_prediction: all 1 cases passed" in out
+    assert "check_independent_noise_snr: all 1 cases passed" in out
+
+
+def test_longer_window_answer_is_measured():
+    # The accepted option comes from the metric: a longer window lowers the score by several dB.
+    changes = [
+        rvm_exercises.independent_noise_rvm(2048, s) - rvm_exercises.independent_noise_rvm(512, s) for s in range(3)
+    ]
+    assert all(change < -3.0 for change in changes)
+    assert -11.5 < rvm_exercises.independent_noise_rvm(512) < -10.0
+
+
+def test_longer_window_wrong_predictions_are_explained():
+    with pytest.raises(ExerciseCheckError, match="does not measure the spectrum"):
+        rvm_exercises.check_longer_window_prediction("about the same")
+    with pytest.raises(ExerciseCheckError, match="does not add error"):
+        rvm_exercises.check_longer_window_prediction("higher")
+    with pytest.raises(ExerciseCheckError, match="must be one of"):
+        rvm_exercises.check_longer_window_prediction("smaller")
+    with pytest.raises(ExerciseCheckError, match="must be one of"):
+        rvm_exercises.check_longer_window_prediction(-15.0)
+
+
+def test_independent_noise_snr_matches_the_formula():
+    for level in (-20.0, -6.0, 0.0, 6.0):
+        formula = independent_noise_snr(torch.tensor(level, dtype=torch.float64)).item()
+        assert abs(rvm_exercises.measured_independent_noise_snr(level) - formula) < 0.05
+
+
+def test_independent_noise_snr_mistakes_are_named():
+    with pytest.raises(ExerciseCheckError, match="the reference is in it too"):
+        rvm_exercises.check_independent_noise_snr(lambda level: -level)
+    with pytest.raises(ExerciseCheckError, match="add in power, not in amplitude"):
+        rvm_exercises.check_independent_noise_snr(lambda level: -20 * torch.log10(1 + 10 ** (level / 20)))
+    with pytest.raises(ExerciseCheckError, match="check the sign"):
+        rvm_exercises.check_independent_noise_snr(lambda level: 10 * torch.log10(1 + 10 ** (level / 10)))
+    with pytest.raises(ExerciseCheckError, match="right only for equal levels"):
+        rvm_exercises.check_independent_noise_snr(lambda level: torch.full_like(level, -3.0103))

@@ -1,4 +1,6 @@
-"""Self-checks for chapter 2: band aggregation, predicting RVM for a gain error, a per-item RVM.
+"""Self-checks for chapter 2: band aggregation, predicting RVM for a gain error, a per-item RVM,
+predicting what a longer FFT window does to the score of independent same-spectrum noise, and deriving
+the waveform SNR of an independent noise.
 
 Notebook: book/02_relative_volume_mel.ipynb
 """
@@ -10,9 +12,15 @@ from collections.abc import Callable
 import torch
 
 from .. import rvm
-from ._core import Case, run_cases
+from ._core import Case, ExerciseCheckError, run_cases
 
-__all__ = ["check_aggregate_bands", "check_predicted_gain_rvm", "check_per_item_rvm"]
+__all__ = [
+    "check_aggregate_bands",
+    "check_predicted_gain_rvm",
+    "check_per_item_rvm",
+    "check_longer_window_prediction",
+    "check_independent_noise_snr",
+]
 
 
 def _band_means(relative_db: torch.Tensor, num_bands: int) -> torch.Tensor:
@@ -171,3 +179,133 @@ def check_per_item_rvm(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor])
         Case("two stereo items", (two_estimates, two_channels), alone(two_estimates, two_channels), atol=1e-4),
     ]
     return run_cases("check_per_item_rvm", fn, cases)
+
+
+#: The options of the longer-window prediction, and the code each one stands for.
+WINDOW_OPTIONS = {"lower": -1.0, "about the same": 0.0, "higher": 1.0}
+
+
+def _white_pair(seed: int, num_samples: int = 24000) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    pair = torch.randn(2, 1, 1, num_samples, generator=generator, dtype=torch.float64)
+    return pair[0], pair[1]
+
+
+def independent_noise_rvm(n_fft: int, seed: int = 0) -> float:
+    """RVM (dB) of one white-noise draw scored against an independent one of the same level.
+
+    Both are one second at 24 kHz; the metric's defaults except ``n_fft`` (``hop_length`` stays 128).
+    """
+    reference, estimate = _white_pair(seed)
+    return rvm.relative_volume_mel(estimate, reference, sample_rate=24000, n_fft=n_fft)["rvm"].item()
+
+
+def _option_code(answer, options: dict[str, float], name: str) -> torch.Tensor:
+    if not isinstance(answer, str) or answer.strip().lower() not in options:
+        listed = ", ".join(repr(option) for option in options)
+        raise ExerciseCheckError(f"{name} must be one of {listed}, got {answer!r}")
+    return torch.tensor(options[answer.strip().lower()], dtype=torch.float64)
+
+
+def check_longer_window_prediction(prediction: str | None) -> bool:
+    """Check a prediction: independent same-spectrum noise with ``n_fft=2048`` instead of 512.
+
+    ``prediction`` is one of ``"lower"``, ``"about the same"`` (within 1 dB) or ``"higher"``: how the
+    RVM of one white noise scored against an independent draw of the same level changes when the FFT
+    window grows from 512 to 2048 samples (``hop_length`` 128 and 80 mel bands kept). The expected
+    answer is measured with :func:`audiolosses.rvm.relative_volume_mel` on three pairs.
+    """
+    changes = [independent_noise_rvm(2048, seed) - independent_noise_rvm(512, seed) for seed in range(3)]
+    mean_change = sum(changes) / len(changes)
+    measured = 0.0 if abs(mean_change) < 1.0 else (1.0 if mean_change > 0 else -1.0)
+    reason = (
+        "A 2048-point window has FFT bins four times as narrow, so every mel band collects about four "
+        "times as many of them. A band amplitude that sums more independent random bins fluctuates "
+        "less from draw to draw, and RVM scores exactly that fluctuation: |z_ref - z_est| against "
+        f"z_ref. Measured: the score moves by {mean_change:+.1f} dB."
+    )
+    cases = [
+        Case(
+            "RVM of independent white noise, n_fft 512 -> 2048",
+            (),
+            torch.tensor(measured, dtype=torch.float64),
+            atol=0.0,
+            rtol=0.0,
+            hints=[
+                (
+                    lambda r: float(r) == 0.0,
+                    "the spectrum is the same, but the score does not measure the spectrum: it "
+                    "measures how much two draws of it differ. " + reason,
+                ),
+                (
+                    lambda r: float(r) == 1.0,
+                    "a longer window does not add error: it sharpens each band's estimate. " + reason,
+                ),
+            ],
+        )
+    ]
+    fn = None if prediction is None else (lambda: _option_code(prediction, WINDOW_OPTIONS, "the prediction"))
+    return run_cases("check_longer_window_prediction", fn, cases)
+
+
+def measured_independent_noise_snr(level_db: float, seed: int = 0, num_samples: int = 480000) -> float:
+    """Waveform SNR (dB) of ``estimate`` = independent white noise ``level_db`` dB re. a white-noise reference.
+
+    Ten seconds at 24 kHz (float64), computed with :func:`audiolosses.sdr.snr`; the estimate is scaled
+    to exactly ``level_db`` dB of the reference's power, so only the (tiny) correlation of the two
+    draws separates the measurement from the formula.
+    """
+    from .. import sdr
+
+    reference, noise = _white_pair(seed, num_samples)
+    scale = 10 ** (level_db / 20) * reference.pow(2).mean().sqrt() / noise.pow(2).mean().sqrt()
+    return sdr.snr(scale * noise, reference).item()
+
+
+def check_independent_noise_snr(fn: Callable[[torch.Tensor], torch.Tensor] | None) -> bool:
+    """Check ``fn(level_db)`` → the waveform SNR (dB) of an independent noise ``level_db`` dB re. the reference.
+
+    ``level_db`` is a tensor of levels; the estimate is white noise independent of a white-noise
+    reference, at ``level_db`` dB relative to the reference's power. The expected values are measured
+    on ten seconds of noise, so a correct derivation lands within 0.05 dB.
+    """
+    levels = torch.tensor([-20.0, -6.0, 0.0, 6.0], dtype=torch.float64)
+    measured = torch.tensor([measured_independent_noise_snr(float(level)) for level in levels], dtype=torch.float64)
+
+    def close(result, values):
+        return result.shape == values.shape and bool(torch.allclose(result.to(torch.float64), values, atol=0.1))
+
+    ratio = 10 ** (levels / 10)
+    amplitude_sum = -20 * torch.log10(1 + 10 ** (levels / 20))
+    cases = [
+        Case(
+            "estimates at -20, -6, 0 and +6 dB re. the reference",
+            (levels.clone(),),
+            measured,
+            atol=0.05,
+            rtol=0.0,
+            hints=[
+                (
+                    lambda r: close(r, -levels),
+                    "the error is reference - estimate, not the estimate alone: the reference is in "
+                    "it too, and so is its power.",
+                ),
+                (
+                    lambda r: close(r, amplitude_sum),
+                    "independent signals add in power, not in amplitude: amplitudes add only for "
+                    "identical signals (and cancel for inverted ones).",
+                ),
+                (
+                    lambda r: close(r, 10 * torch.log10(1 + ratio)),
+                    "check the sign: SNR is the reference's power over the error's, and the error is "
+                    "the louder of the two here.",
+                ),
+                (
+                    lambda r: close(r, torch.full_like(levels, -3.0103)),
+                    "-3 dB is right only for equal levels: the error's power is the reference's plus "
+                    "the estimate's, 1 + 10^(level/10) times the reference's.",
+                ),
+            ],
+        )
+    ]
+    return run_cases("check_independent_noise_snr", fn, cases)
