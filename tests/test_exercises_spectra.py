@@ -47,6 +47,20 @@ def test_correct_answers_pass(capsys):
     assert "check_log_magnitude_l1: all 6 cases passed" in out
 
 
+def test_numpy_scalar_answers_pass(capsys):
+    # np.mod / np.abs on whole numbers give np.int64 and np.float64: correct answers in another type
+    def alias_numpy(frequency, sample_rate):
+        rest = np.mod(np.int64(frequency), np.int64(sample_rate))
+        return np.minimum(rest, sample_rate - rest)
+
+    assert spectra_exercises.check_alias_frequency(alias_numpy)
+    assert spectra_exercises.check_hann_main_lobe(lambda n_fft, sr: np.float32(4 * sr / n_fft))
+    assert spectra_exercises.check_log_magnitude_l1(lambda gain: np.abs(np.log(gain)))
+    assert "all 7 cases passed" in capsys.readouterr().out
+    with pytest.raises(ExerciseCheckError, match="expected a number"):
+        spectra_exercises.check_log_magnitude_l1(lambda gain: np.array([abs(math.log(gain))]))
+
+
 def test_measurements_agree_with_the_theory():
     # the measured references are what the formulas predict (so a correct derivation can pass)
     assert spectra_exercises.measured_alias_frequency(15000.0, 22050) == 7050.0

@@ -22,9 +22,6 @@ ALLOWED = {
         "6.02": "the dB of a halved amplitude, 20 log10(2), a definition",
         "5512.5": "the Nyquist frequency of 11025 Hz audio, a definition",
         "3.01": "the dB of a halved power, 10 log10(2), a definition",
-        "1.1": "a figure number (Figure 1.1)",
-        "1.2": "a figure number (Figure 1.2)",
-        "1.3": "a figure number (Figure 1.3)",
     },
     "02_relative_volume_mel.ipynb": {"5512.5": "the Nyquist frequency of 11025 Hz audio, a definition"},
     "03_hifigan_losses.ipynb": {

@@ -10,6 +10,7 @@ Notebook: book/01_sound_spectra_decibels.ipynb
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
 import torch
@@ -155,7 +156,7 @@ def check_mel_filterbank(fn: Callable[[int, float, float, int, int], torch.Tenso
 
 
 def _returns_tensor(fn):
-    """Wrap a function that may return a Python number so that its result is a float64 tensor.
+    """Wrap a function that may return a number (Python or NumPy) so that its result is a float64 tensor.
 
     Anything that is not callable (``None`` when nothing is defined yet, a value given by mistake) is
     passed through unchanged, so :func:`run_cases` reports it in its own words.
@@ -167,7 +168,8 @@ def _returns_tensor(fn):
         result = fn(*args)
         if isinstance(result, torch.Tensor):
             return result.detach().to(torch.float64).reshape(())
-        if isinstance(result, bool) or not isinstance(result, (int, float)):
+        # Any real number: Python's, or a NumPy scalar such as np.int64 or np.float32.
+        if isinstance(result, bool) or not isinstance(result, numbers.Real):
             raise TypeError(f"expected a number, got {type(result).__name__}")
         return torch.tensor(float(result), dtype=torch.float64)
 
