@@ -284,7 +284,7 @@ def check_collapsed_output(choice: str) -> bool:
         "check_collapsed_output", lambda: torch.tensor(1.0 if picked in ("mean", "zeros") else 0.0), [case]
     )
     print(
-        "Right: the constant c minimising Σ(x − c)² is the per-band mean, and on standardised frames the "
-        "mean is the all-zero frame, so 'mean' and 'zeros' are the same answer here."
+        "Right: the constant c minimising Σ(x − c)² is the per-band mean, and on standardised\n"
+        "frames the mean is the all-zero frame, so 'mean' and 'zeros' are the same answer here."
     )
     return passed
