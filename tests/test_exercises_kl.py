@@ -89,3 +89,45 @@ def test_unfinished_and_crashing_functions_are_reported():
         kl_exercises.check_kl_standard_normal(unfinished)
     with pytest.raises(ExerciseCheckError, match="raised RuntimeError"):
         kl_exercises.check_kl_batchmean(lambda m, s: m @ s)
+
+
+def test_free_bits_floor_accepts_the_right_number(capsys):
+    assert kl_exercises.check_free_bits_floor(4.0)
+    assert kl_exercises.check_free_bits_floor(4)
+    assert kl_exercises.check_free_bits_floor(torch.tensor(4.0))
+    assert "check_free_bits_floor: all 1 cases passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (0.0, "the floor is the least"),
+        (0.5, "ONE latent dimension"),
+        (64.0, "not to every frame"),
+        (0.0625, "do not divide the floor"),
+        (3.9, "expected 4"),
+    ],
+)
+def test_free_bits_floor_rejects_wrong_numbers(wrong, hint):
+    with pytest.raises(ExerciseCheckError, match=hint):
+        kl_exercises.check_free_bits_floor(wrong)
+
+
+def test_free_bits_floor_rejects_a_non_number():
+    with pytest.raises(ExerciseCheckError, match="expected a number"):
+        kl_exercises.check_free_bits_floor("4")
+
+
+@pytest.mark.parametrize("choice", ["mean", "zeros", " Mean "])
+def test_collapsed_output_accepts_both_right_options(choice, capsys):
+    assert kl_exercises.check_collapsed_output(choice)
+    assert "the same answer here" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [("median", "best constant under L1"), ("random frame", "deterministic"), ("mode", "choose one of")],
+)
+def test_collapsed_output_rejects_wrong_options(wrong, hint):
+    with pytest.raises(ExerciseCheckError, match=hint):
+        kl_exercises.check_collapsed_output(wrong)

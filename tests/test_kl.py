@@ -281,3 +281,155 @@ def test_vae_explorer_draws_and_validates(frames_and_labels, one_thread):
         explorers.VAEExplorer(frames, labels, ["speech", "drums"], beta=2.0)
     with pytest.raises(ValueError, match="labels"):
         explorers.VAEExplorer(frames, labels[:-1], ["speech", "drums"])
+
+
+# --------------------------------------------------------------------------------------------------
+# Free bits and KL warm-up
+# --------------------------------------------------------------------------------------------------
+
+
+def _free_bits_by_loops(mu, logvar, floor):
+    """Σ_d max(λ, (1/B) Σ_b KL_bd), one dimension at a time, with math (no torch reductions)."""
+    batch = mu.shape[0]
+    mu_rows = mu.reshape(batch, -1).tolist()
+    logvar_rows = logvar.reshape(batch, -1).tolist()
+    total = 0.0
+    for d in range(len(mu_rows[0])):
+        average = 0.0
+        for b in range(batch):
+            m, lv = mu_rows[b][d], logvar_rows[b][d]
+            average += 0.5 * (m * m + math.exp(lv) - lv - 1.0) / batch
+        total += max(floor, average)
+    return total
+
+
+@pytest.mark.parametrize("shape", [(5,), (6, 4), (3, 2, 5)])
+@pytest.mark.parametrize("floor", [0.0, 0.1, 0.7, 5.0])
+def test_free_bits_kl_matches_the_formula_by_loops(shape, floor):
+    generator = torch.Generator().manual_seed(3)
+    mu = torch.randn(shape, generator=generator, dtype=torch.float64) * 0.6
+    logvar = torch.randn(shape, generator=generator, dtype=torch.float64) * 0.5
+    value = kl.free_bits_kl(mu, logvar, free_bits=floor)
+    assert value.dim() == 0
+    assert value.item() == pytest.approx(_free_bits_by_loops(mu, logvar, floor), rel=1e-12)
+    sigma = torch.exp(0.5 * logvar)
+    by_sigma = kl.free_bits_kl(mu, sigma, free_bits=floor, parameterization="sigma")
+    assert by_sigma.item() == pytest.approx(value.item(), rel=1e-12)
+
+
+def test_free_bits_zero_is_batchmean_and_the_floor_is_d_lambda():
+    mu, sigma = _random_posterior((8, 6), torch.float64, seed=4)
+    logvar = 2 * torch.log(sigma)
+    batchmean = kl.kl_div_loss(mu, sigma, latent_reduction="sum")
+    torch.testing.assert_close(kl.free_bits_kl(mu, logvar, free_bits=0.0), batchmean)
+    at_prior = kl.free_bits_kl(torch.zeros(4, 6), torch.zeros(4, 6), free_bits=0.25)
+    assert at_prior.item() == pytest.approx(6 * 0.25)
+
+
+def test_free_bits_gradient_vanishes_below_the_floor_only():
+    # dimension 0 far from the prior (KL ≈ 2 nats), dimension 1 near it (KL ≈ 0.005 nats)
+    mu = torch.tensor([[2.0, 0.1], [2.0, -0.1]], dtype=torch.float64, requires_grad=True)
+    logvar = torch.zeros(2, 2, dtype=torch.float64, requires_grad=True)
+    kl.free_bits_kl(mu, logvar, free_bits=0.5).backward()
+    # d/dmu of mean_b ½ mu² is mu / B
+    torch.testing.assert_close(mu.grad[:, 0], torch.tensor([1.0, 1.0], dtype=torch.float64))
+    assert bool((mu.grad[:, 1] == 0).all()) and bool((logvar.grad[:, 1] == 0).all())
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, pattern",
+    [
+        (dict(free_bits=-0.1), ValueError, "free_bits"),
+        (dict(free_bits=float("nan")), ValueError, "free_bits"),
+        (dict(free_bits="1"), TypeError, "free_bits"),
+        (dict(free_bits=0.1, parameterization="variance"), ValueError, "parameterization"),
+    ],
+)
+def test_free_bits_kl_rejects_bad_settings(kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        kl.free_bits_kl(torch.zeros(2, 3), torch.zeros(2, 3), **kwargs)
+
+
+def test_free_bits_kl_rejects_bad_tensors():
+    with pytest.raises(ValueError, match="sigma must be > 0"):
+        kl.free_bits_kl(torch.zeros(2, 3), torch.zeros(2, 3), free_bits=0.1, parameterization="sigma")
+    with pytest.raises(ValueError, match="shape"):
+        kl.free_bits_kl(torch.zeros(2, 3), torch.zeros(2, 4), free_bits=0.1)
+    with pytest.raises(TypeError, match="dtype"):
+        kl.free_bits_kl(torch.zeros(2, 3), torch.zeros(2, 3, dtype=torch.float64), free_bits=0.1)
+
+
+def test_kl_warmup_weight_is_linear_then_flat():
+    weights = [kl.kl_warmup_weight(step, warmup_steps=10, beta=3.0) for step in range(15)]
+    assert weights[:11] == pytest.approx([3.0 * step / 10 for step in range(11)])
+    assert weights[10:] == [3.0] * 5
+    assert kl.kl_warmup_weight(0, warmup_steps=0, beta=2.0) == 2.0
+    with pytest.raises(ValueError, match="step"):
+        kl.kl_warmup_weight(-1, warmup_steps=10)
+    with pytest.raises(TypeError, match="warmup_steps"):
+        kl.kl_warmup_weight(1, warmup_steps=2.5)
+    with pytest.raises(ValueError, match="beta"):
+        kl.kl_warmup_weight(1, warmup_steps=2, beta=-1.0)
+
+
+def test_train_vae_warmup_and_free_bits(frames_and_labels, one_thread):
+    frames, _ = frames_and_labels
+    settings = dict(latent_dim=4, hidden=16, steps=150)
+    plain = vae.train_vae(frames, 3.0, **settings)
+    assert vae.train_vae(frames, 3.0, warmup_steps=0, free_bits=0.0, **settings).kl == plain.kl
+    floored = vae.train_vae(frames, 3.0, free_bits=0.5, **settings)
+    # below the floor the KL costs nothing, so every dimension is used up to about the floor
+    assert floored.active_dims == 4 and bool((floored.kl_per_dim > 0.3).all())
+    assert floored.final_reconstruction < plain.final_reconstruction
+    warmed = vae.train_vae(frames, 3.0, warmup_steps=75, **settings)
+    assert warmed.kl[0] == plain.kl[0] and warmed.kl[1] != plain.kl[1]  # step 0 has weight 0: same loss
+    with pytest.raises(ValueError, match="free_bits needs"):
+        vae.train_vae(frames, 1.0, free_bits=0.5, reduction="mean")
+    with pytest.raises(ValueError, match="warmup_steps"):
+        vae.train_vae(frames, 1.0, warmup_steps=-1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Hearing the frames
+# --------------------------------------------------------------------------------------------------
+
+
+def test_log_mel_frames_db_standardise_to_log_mel_frames(frames_and_labels):
+    frames, labels = frames_and_labels
+    decibels, db_labels = vae.log_mel_frames_db(("speech", "drums"), n_mels=16)
+    assert torch.equal(labels, db_labels)
+    standardised = (decibels - decibels.mean(dim=0)) / decibels.std(dim=0)
+    torch.testing.assert_close(standardised, frames)
+    # no reference: a full-scale sine would reach about +48 dB; each clip keeps an 80 dB range
+    assert 0.0 < float(decibels.max()) < 60.0
+    for clip in (0, 1):
+        clip_db = decibels[labels == clip]
+        assert float(clip_db.max() - clip_db.min()) == pytest.approx(80.0, abs=1e-3)
+
+
+def test_mel_frames_to_audio_keeps_the_level_and_the_length(one_thread):
+    from audiolosses import audio
+
+    decibels, labels = vae.log_mel_frames_db(("speech",))
+    waveform, sample_rate = audio.load_example("speech")
+    heard = vae.mel_frames_to_audio(decibels, sample_rate)
+    again = vae.mel_frames_to_audio(decibels, sample_rate)
+    assert torch.equal(heard, again)  # zero initial phase: no randomness
+    assert heard.shape == ((decibels.shape[0] - 1) * 256,)
+    # the RMS level of the original, independently measured with numpy
+    original = waveform.mean(dim=0).numpy().astype(np.float64)
+    original_db = 10 * np.log10(np.mean(original**2))
+    heard_db = 10 * np.log10(np.mean(heard.numpy().astype(np.float64) ** 2))
+    assert abs(heard_db - original_db) < 0.5
+    quieter = vae.mel_frames_to_audio(decibels - 20.0, sample_rate)
+    quieter_db = 10 * np.log10(np.mean(quieter.numpy().astype(np.float64) ** 2))
+    assert quieter_db == pytest.approx(heard_db - 20.0, abs=0.5)
+
+
+def test_mel_frames_to_audio_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="decibels must be 2-D"):
+        vae.mel_frames_to_audio(torch.zeros(40), 22050)
+    with pytest.raises(ValueError, match="mel power in dB"):
+        vae.mel_frames_to_audio(torch.full((5, 40), 250.0), 22050)
+    with pytest.raises(ValueError, match="n_iter"):
+        vae.mel_frames_to_audio(torch.zeros(5, 40) - 30, 22050, n_iter=0)

@@ -25,6 +25,10 @@ Networks usually predict ``log σ²`` rather than σ: any real number is valid, 
 respect to it is bounded for small variances, and nothing has to be kept positive.
 :func:`kl_div_loss_logvar` is the same divergence in that parameterisation.
 
+Two training devices against posterior collapse live here too: :func:`free_bits_kl`, the KL with a floor
+per latent dimension {Kingma et al. 2016}, and :func:`kl_warmup_weight`, a β that warms up linearly from 0
+{Bowman et al. 2016}.
+
 The chapter's small experiment (a VAE on log-mel frames) lives in :mod:`audiolosses.experiments.vae`.
 
 Notebook: book/06_kl_divergence.ipynb
@@ -36,7 +40,7 @@ import torch
 from torch import nn
 
 from ._reduction import check_reduction, reduce_items
-from ._validation import check_choice, check_same_shape, check_tensor, values_checked
+from ._validation import check_choice, check_int, check_positive, check_same_shape, check_tensor, values_checked
 
 __all__ = [
     "LATENT_REDUCTIONS",
@@ -46,6 +50,8 @@ __all__ = [
     "kl_div_loss_logvar",
     "GaussianKLDivLoss",
     "reparameterize",
+    "free_bits_kl",
+    "kl_warmup_weight",
 ]
 
 #: How :func:`kl_div_loss` reduces the latent dimensions of one item: their mean (upstream) or their sum.
@@ -282,3 +288,92 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, *, generator: torch.G
     _check_mu_and_spread(mu, logvar, "logvar", "mean")
     noise = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
     return mu + torch.exp(0.5 * logvar) * noise
+
+
+def free_bits_kl(
+    mu: torch.Tensor, spread: torch.Tensor, *, free_bits: float, parameterization: str = "logvar"
+) -> torch.Tensor:
+    """The KL with "free bits": ``Σ_d max(λ, mean_b KL_bd)``, a floor of ``λ`` nats per latent dimension.
+
+    Kingma et al. (2016, "Improved variational inference with inverse autoregressive flow") average each
+    latent dimension's KL over the batch and replace it by ``λ`` where it falls below ``λ``: below the
+    floor the term is constant, so its gradient is zero and the encoder may spend up to ``λ`` nats on a
+    dimension for free; above it the term is the ordinary KL. (They group dimensions; here every
+    dimension is its own group.) With ``free_bits=0`` the result is the ``"batchmean"`` KL,
+    ``kl_div_loss(..., latent_reduction="sum")``. The smallest value it can take is ``D·λ`` for ``D``
+    latent dimensions.
+
+    The batch average couples the items of a batch, so there is no per-item (``"none"``) form.
+
+    Args:
+        mu: ``[batch, *latent]`` means (the latent dimensions are flattened), float32 or float64.
+        spread: ``ln σ²`` (default) or σ, same shape and dtype as ``mu``.
+        free_bits: the floor ``λ`` per latent dimension, in nats, ≥ 0 (keyword-only, required).
+        parameterization: ``"logvar"`` (default: ``spread`` is ln σ²) or ``"sigma"`` (``spread`` is σ > 0).
+
+    Shape:
+        mu, spread: ``[batch, *latent]`` (a 1-D ``[batch]`` is one latent dimension); output: 0-dim.
+
+    Returns:
+        A 0-dim tensor in nats, ≥ ``D·free_bits``, differentiable in ``mu`` and ``spread`` (zero gradient
+        through the dimensions held at the floor).
+
+    Example::
+
+        >>> free_bits_kl(torch.zeros(4, 8), torch.zeros(4, 8), free_bits=0.25)
+        tensor(2.)
+
+    Raises:
+        TypeError: if a tensor is not floating point, the dtypes differ, or ``free_bits`` is not a number.
+        ValueError: if the shapes differ, a tensor is empty, 0-dim or holds NaN/Inf, σ has an entry ≤ 0,
+            ``free_bits`` is negative or not finite, or ``parameterization`` is unknown.
+
+    Paper: Kingma, Salimans, Jozefowicz, Chen, Sutskever & Welling, NeurIPS 2016, appendix C.8.
+
+    Notebook: book/06_kl_divergence.ipynb
+    """
+    check_choice(parameterization, "parameterization", PARAMETERIZATIONS)
+    floor = check_positive(free_bits, "free_bits", allow_zero=True)
+    if parameterization == "logvar":
+        _check_mu_and_spread(mu, spread, "logvar", "mean")
+        elementwise = 0.5 * (mu.pow(2) + torch.exp(spread) - spread - 1.0)
+    else:
+        _check_mu_and_spread(mu, spread, "sigma", "mean")
+        _check_sigma(spread)
+        elementwise = _elementwise_sigma(mu, spread)
+    per_dimension = elementwise.reshape(elementwise.shape[0], -1).mean(dim=0)
+    return per_dimension.clamp_min(floor).sum()
+
+
+def kl_warmup_weight(step: int, *, warmup_steps: int, beta: float = 1.0) -> float:
+    """KL annealing: the weight of the KL term at ``step``, rising linearly from 0 to ``beta``.
+
+    ``beta · min(1, step / warmup_steps)`` (Bowman et al. 2016, "Generating sentences from a continuous
+    space"): the first steps train an almost plain autoencoder, whose codes carry information before the
+    KL term starts to pull them towards the prior. ``warmup_steps=0`` means no warm-up (always ``beta``).
+
+    Args:
+        step: the training step, counted from 0 (int ≥ 0).
+        warmup_steps: steps to reach ``beta`` (int ≥ 0, keyword-only).
+        beta: the final weight (≥ 0, default 1).
+
+    Returns:
+        The weight, a Python float in ``[0, beta]``.
+
+    Example::
+
+        >>> [kl_warmup_weight(step, warmup_steps=4, beta=2.0) for step in range(6)]
+        [0.0, 0.5, 1.0, 1.5, 2.0, 2.0]
+
+    Raises:
+        TypeError: if ``step`` or ``warmup_steps`` is not an int, or ``beta`` is not a number.
+        ValueError: if ``step`` or ``warmup_steps`` is negative, or ``beta`` is negative or not finite.
+
+    Notebook: book/06_kl_divergence.ipynb
+    """
+    check_int(step, "step", minimum=0)
+    check_int(warmup_steps, "warmup_steps", minimum=0)
+    beta = check_positive(beta, "beta", allow_zero=True)
+    if warmup_steps == 0 or step >= warmup_steps:
+        return beta
+    return beta * step / warmup_steps

@@ -1,4 +1,5 @@
-"""Self-checks for chapter 6: the Gaussian KL divergence, its reductions, two Gaussians, the reparameterisation.
+"""Self-checks for chapter 6: the Gaussian KL divergence, its reductions, two Gaussians, the reparameterisation,
+the free-bits floor and what a collapsed decoder outputs.
 
 Notebook: book/06_kl_divergence.ipynb
 """
@@ -10,9 +11,17 @@ from collections.abc import Callable
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from ._core import Case, run_cases
+from ._core import Case, ExerciseCheckError, run_cases
 
-__all__ = ["check_kl_standard_normal", "check_kl_batchmean", "check_kl_two_gaussians", "check_reparameterize"]
+__all__ = [
+    "check_kl_standard_normal",
+    "check_kl_batchmean",
+    "check_kl_two_gaussians",
+    "check_reparameterize",
+    "check_free_bits_floor",
+    "check_collapsed_output",
+    "COLLAPSE_OPTIONS",
+]
 
 
 def _posterior(shape, seed):
@@ -188,3 +197,94 @@ def check_reparameterize(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor]
     noise = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
     cases.append(Case("logvar = 0 means sigma = 1: z = mu + noise", (zeros + 1.0, zeros, noise), 1.0 + noise))
     return run_cases("check_reparameterize", fn, cases)
+
+
+def _number_answer(check: str, answer):
+    """A predicted number as a function of no arguments for :func:`run_cases` (``None``: not attempted)."""
+    if answer is None:
+        return None
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
+        answer = answer.item()
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        raise ExerciseCheckError(f"{check}: expected a number, got {type(answer).__name__} {answer!r}")
+    value = float(answer)
+    return lambda: torch.tensor(value, dtype=torch.float64)
+
+
+def check_free_bits_floor(predicted: float) -> bool:
+    """Check a predicted number: the smallest value ``kl.free_bits_kl`` can return for a ``[16, 8]`` batch
+    (16 frames, 8 latent dimensions) with ``free_bits=0.5``, in nats.
+
+    The reference is computed by the package: ``kl.free_bits_kl`` at the codes that give its smallest
+    value; tolerance 1e-6. The hints name the usual mistakes.
+    """
+    from ..kl import free_bits_kl
+
+    batch, latent, floor = 16, 8, 0.5
+    expected = free_bits_kl(
+        torch.zeros(batch, latent, dtype=torch.float64),
+        torch.zeros(batch, latent, dtype=torch.float64),
+        free_bits=floor,
+    )
+    hints = [
+        (
+            lambda r: abs(r.item()) < 1e-9,
+            "the KL of a code equal to the prior is 0, but free bits replace every dimension's KL below 0.5 nats "
+            "by 0.5: the floor is the least the term can be.",
+        ),
+        (
+            lambda r: abs(r.item() - floor) < 1e-6,
+            "0.5 nats is the floor of ONE latent dimension; the term sums the floors of all 8.",
+        ),
+        (
+            lambda r: abs(r.item() - batch * latent * floor) < 1e-6,
+            "the floor applies to each dimension's KL averaged over the batch, not to every frame: "
+            "the batch size does not multiply it.",
+        ),
+        (
+            lambda r: abs(r.item() - floor / latent) < 1e-6 or abs(r.item() - floor / batch) < 1e-6,
+            "free bits do not divide the floor: λ is a floor per dimension, and the dimensions are summed.",
+        ),
+    ]
+    case = Case("a [16, 8] batch of codes with free_bits = 0.5", (), expected, hints=hints, atol=1e-6, rtol=0.0)
+    return run_cases("check_free_bits_floor", _number_answer("check_free_bits_floor", predicted), [case])
+
+
+#: The options of the "collapsed decoder under squared error" exercise.
+COLLAPSE_OPTIONS: tuple[str, ...] = ("median", "mean", "zeros", "random frame")
+
+
+def check_collapsed_output(choice: str) -> bool:
+    """Check the option chosen (one of :data:`COLLAPSE_OPTIONS`): what a collapsed VAE decoder outputs for
+    every input when its reconstruction loss is the squared error instead of L1, on the chapter's
+    standardised log-mel frames.
+
+    The check explains the answer; the chapter's solution shows it numerically.
+    """
+    picked = choice.strip().lower() if isinstance(choice, str) else None
+    hints = [
+        (
+            lambda r: picked == "median",
+            "the median is the best constant under L1 (the chapter's loss); the squared error is minimised by "
+            "a different statistic: set the derivative of Σ(x − c)² with respect to c to zero.",
+        ),
+        (
+            lambda r: picked == "random frame",
+            "the decoder is deterministic and sees no information about the input: it outputs the same frame for "
+            "every input, the constant c that minimises Σ(x − c)² over the data set.",
+        ),
+    ]
+    case = Case("the constant frame that minimises the summed squared error", (), torch.tensor(1.0), hints=hints)
+    if choice is None:
+        return run_cases("check_collapsed_output", None, [case])
+    if picked not in COLLAPSE_OPTIONS:
+        options = ", ".join(repr(option) for option in COLLAPSE_OPTIONS)
+        raise ExerciseCheckError(f"check_collapsed_output: choose one of {options}, got {choice!r}")
+    passed = run_cases(
+        "check_collapsed_output", lambda: torch.tensor(1.0 if picked in ("mean", "zeros") else 0.0), [case]
+    )
+    print(
+        "Right: the constant c minimising Σ(x − c)² is the per-band mean, and on standardised\n"
+        "frames the mean is the all-zero frame, so 'mean' and 'zeros' are the same answer here."
+    )
+    return passed
