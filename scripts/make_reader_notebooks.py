@@ -403,10 +403,21 @@ def _outside_code(text: str, transform) -> str:
     return "\n".join(out)
 
 
+_INLINE = re.compile(r"(?P<role>\{[\w:.-]+\}`[^`]*`)|(?P<code>(?P<ticks>`+).+?(?P=ticks))", re.S)
+
+
 def _outside_inline(text: str, transform) -> str:
-    # Roles carry their own backticks ({name}`...`), so protect only code spans not preceded by "}".
-    pieces = re.split(r"((?<!\})`[^`\n]+`)", text)
-    return "".join(p if (i % 2 and not _ROLE.fullmatch(p)) else transform(p) for i, p in enumerate(pieces))
+    """Apply ``transform`` outside inline code spans; a role's own backticks are not a code span."""
+    out, plain, position = [], "", 0
+    for match in _INLINE.finditer(text):
+        if match.group("role"):
+            plain += text[position : match.end()]
+        else:
+            out += [transform(plain + text[position : match.start()]), match.group(0)]
+            plain = ""
+        position = match.end()
+    out.append(transform(plain + text[position:]))
+    return "".join(out)
 
 
 def convert_links(text: str, ctx: Context) -> str:

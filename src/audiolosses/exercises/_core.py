@@ -30,7 +30,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # src/audiolosses: frames th
 # The name a check cell asks for: check_y(globals().get("my_name")), else check_y(my_name).
 _ASKED_NAME = (
     re.compile(r"globals\(\)\.get\(\s*[\"'](\w+)[\"']"),
-    re.compile(r"check_\w+\(\s*([A-Za-z_]\w*)\s*[,)]"),
+    re.compile(r"check\w*\(\s*([A-Za-z_]\w*)\s*[,)]"),
 )
 
 
