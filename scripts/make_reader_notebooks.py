@@ -587,13 +587,6 @@ def build_reader(chapter: Path, site: Site, citations, targets, root: Path = ROO
     exercise: Exercise | None = None
     solution: list | None = None  # cells of the solution being collected
     solution_code: list[str] = []
-    fallback_id = 0
-
-    def next_id(base: str | None) -> str:
-        nonlocal fallback_id
-        fallback_id += 1
-        return base or f"cell-{fallback_id}"
-
     used_ids: set[str] = set()
 
     def add(cell):
@@ -624,7 +617,7 @@ def build_reader(chapter: Path, site: Site, citations, targets, root: Path = ROO
             try_text = "# Your turn: write your answer here."
         else:
             try_text = f"# Your turn: define {match.group('name')} here."
-        ids = exercise.label if exercise else base_id
+        ids = re.sub(r"[^A-Za-z0-9_-]", "-", exercise.label if exercise else base_id)[:48]
         for cell in (
             _code_cell(try_text, f"{ids}-your-turn", {"audiolosses": {"role": "your-turn"}}),
             *(
@@ -645,7 +638,7 @@ def build_reader(chapter: Path, site: Site, citations, targets, root: Path = ROO
         used_ids.add(heading_id)
         out.append(
             _markdown_cell(
-                f"#### Solution: {title}",
+                f"#### Solution: {convert_plain(title, ctx)}",
                 heading_id,
                 {"id": heading_id, "jp-MarkdownHeadingCollapsed": True, "audiolosses": {"role": "solution"}},
             )
@@ -654,20 +647,20 @@ def build_reader(chapter: Path, site: Site, citations, targets, root: Path = ROO
         out.extend(solution)
         solution, exercise, solution_code = None, None, []
 
-    for cell in cells:
+    for position, cell in enumerate(cells):
         source = _source(cell)
-        cell_id = cell.get("id")
+        cell_id = cell.get("id") or f"cell-{position}"
         if cell["cell_type"] == "code":
             if not first_code_seen:
                 first_code_seen = True
-                add(_code_cell(source, next_id(cell_id)))
+                add(_code_cell(source, cell_id))
                 continue
             if solution is not None:
                 solution_code.append(source)
-                add(_markdown_cell(_fenced(source), next_id(cell_id), {"audiolosses": {"role": "solution-code"}}))
+                add(_markdown_cell(_fenced(source), cell_id, {"audiolosses": {"role": "solution-code"}}))
                 continue
             code = "\n".join(line for line in source.split("\n") if not _NBVAL_MARKER.match(line))
-            add(_code_cell(code, next_id(cell_id)))
+            add(_code_cell(code, cell_id))
             figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
             if figure:
                 ctx.figures += 1
