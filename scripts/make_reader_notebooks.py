@@ -761,8 +761,17 @@ website shows them). They live in the repository because Colab opens notebooks f
 """
 
 
+def _title(chapter: Path) -> str:
+    for cell in json.loads(chapter.read_text())["cells"]:
+        if cell["cell_type"] == "markdown":
+            match = re.search(r"^#\s+(.+?)\s*$", _source(cell), re.M)
+            if match:
+                return _strip_markup(match.group(1))
+    return chapter.stem
+
+
 def readme(chapters: list[Path], site: Site) -> str:
-    rows = [f"- [{p.name}]({p.name}) · [open on Colab]({site.colab('notebooks/' + p.name)})" for p in chapters]
+    rows = [f"- [{_title(p)}]({p.name}) · [open on Colab]({site.colab('notebooks/' + p.name)})" for p in chapters]
     return README.format(chapters="\n".join(rows))
 
 
