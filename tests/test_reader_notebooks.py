@@ -273,6 +273,11 @@ def test_run_cases_none_and_a_wrapped_none(capsys):
 
     assert hifigan_exercises.check_hifigan_mel(globals().get("my_hifigan_mel")) is False
     assert "check_hifigan_mel: not attempted yet (define `my_hifigan_mel`" in capsys.readouterr().out
+    # A check call wrapped over several lines (as long check cells are) still names what to define.
+    attempted = hifigan_exercises.check_hifigan_mel(
+        globals().get("my_wrapped_mel"),
+    )
+    assert attempted is False and "(define `my_wrapped_mel`" in capsys.readouterr().out
 
     def check_double(fn):
         return run_cases("check_double", fn, cases)

@@ -73,15 +73,30 @@ def _entry_frame():
     return entry, frame
 
 
-def _asked_name(caller) -> str | None:
-    """The name the calling line passes (the reader's cell), read from its source when available."""
+def _asked_name(caller, check: str) -> str | None:
+    """The name the calling statement passes (the reader's cell), read from its source when available.
+
+    The call may span lines (a long check call is wrapped), so after the frame's own line the lines
+    around it are searched for a call of ``check``, then for any check call.
+    """
     if caller is None:
         return None
-    line = linecache.getline(caller.f_code.co_filename, caller.f_lineno, caller.f_globals)
-    for pattern in _ASKED_NAME:
-        match = pattern.search(line)
+
+    def text(first: int, last: int) -> str:
+        lines = range(max(1, first), last + 1)
+        return " ".join(linecache.getline(caller.f_code.co_filename, n, caller.f_globals).strip() for n in lines)
+
+    line = caller.f_lineno
+    named = re.compile(rf"\b{re.escape(check)}\(\s*(?:globals\(\)\.get\(\s*[\"'](\w+)[\"']|([A-Za-z_]\w*)\s*[,)])")
+    # The statement starting on this line (wrapped calls continue below it), then one ending on it.
+    for window in (text(line, line), text(line, line + 3), text(line - 3, line)):
+        match = named.search(window)
         if match:
-            return match.group(1)
+            return match.group(1) or match.group(2)
+        for pattern in _ASKED_NAME:
+            match = pattern.search(window)
+            if match:
+                return match.group(1)
     return None
 
 
@@ -99,7 +114,7 @@ def not_attempted(check: str, answer: Any = None) -> bool:
     if answer is not None:
         return False
     _, caller = _entry_frame()
-    name = _asked_name(caller)
+    name = _asked_name(caller, check)
     what = f"`{name}`" if name else "what the exercise asks for"
     print(f"{check}: not attempted yet (define {what}, then run this check again)")
     return True
