@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install lint book test test-other-cpu newer-stack notebooks browser-test benchmarks clean
+.PHONY: install lint book test test-other-cpu newer-stack notebooks reader-notebooks browser-test benchmarks clean
 
 install: $(VENV)/.installed
 
@@ -19,6 +19,7 @@ lint: install
 	$(BIN)/ruff format --check src tests scripts benchmarks
 
 book: install
+	$(BIN)/python scripts/make_reader_notebooks.py --check
 	bash scripts/vendor_web_assets.sh
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Website built: open _build/html/index.html in a browser"
@@ -37,6 +38,12 @@ newer-stack:
 
 notebooks: install
 	$(BIN)/python scripts/execute_notebooks.py
+
+# The reader notebooks for Colab/Jupyter (notebooks/), generated from the chapters without running them
+# (a few seconds); tests/test_reader_notebooks.py fails when they are not current. After merging chapter
+# edits, `--fix-install-cells` first restores every chapter's tidy, website-hidden install cell.
+reader-notebooks: install
+	$(BIN)/python scripts/make_reader_notebooks.py --fix-install-cells
 
 benchmarks: install
 	$(BIN)/python -m benchmarks

@@ -1,6 +1,7 @@
 """The book's structure: _toc.yml and book/ agree, every chapter has the Colab install cell, the
 configuration the website and Colab buttons rely on is in place."""
 
+import ast
 import json
 import re
 import sys
@@ -80,16 +81,28 @@ def test_first_code_cell_installs_the_package_on_colab_only(name):
     source = "".join(cells[0]["source"])
     assert '"google.colab" in sys.modules' in source, f"{name}: first code cell must be guarded for Colab"
     url = CONFIG["repository"]["url"]
-    assert f"git+{url}" in source, f"{name}: the Colab install cell must install from {url} (set in _config.yml)"
+    # The string constants as Python sees them (adjacent literals joined: the cell splits the long one)
+    strings = [n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    specs = [s for s in strings if re.fullmatch(r"audiolosses\[[a-z,]+\] @ git\+\S+", s)]
+    assert specs == [s for s in specs if s.endswith(f"git+{url}")] and specs, (
+        f"{name}: the Colab install cell must install from {url} (set in _config.yml)"
+    )
     install_lines = [line for line in source.splitlines() if "pip" in line]
     assert install_lines and all(line.startswith((" ", "\t")) for line in install_lines), (
         f"{name}: the pip install must sit inside the Colab guard"
     )
     # matplotlib and ipywidgets are the `notebook` extra (pyproject.toml): every chapter draws figures
-    extras = re.search(r'"audiolosses\[([a-z,]+)\] @ git\+', source)
-    assert extras and "notebook" in extras.group(1).split(","), (
+    extras = re.match(r"audiolosses\[([a-z,]+)\]", specs[0])
+    assert "notebook" in extras.group(1).split(","), (
         f"{name}: the Colab cell must install audiolosses[notebook] (or [notebook,...]) from {url}"
     )
+    # The website does not show it (a reader there needs no install); the reader notebooks do.
+    assert "remove-cell" in cells[0].get("metadata", {}).get("tags", []), (
+        f"{name}: the install cell needs the remove-cell tag (python scripts/make_reader_notebooks.py "
+        "--fix-install-cells)"
+    )
+    long_lines = [line for line in source.splitlines() if len(line) > 88]
+    assert not long_lines, f"{name}: install cell lines over 88 characters: {long_lines}"
 
 
 @pytest.mark.parametrize("name", toc_notebooks())

@@ -2,14 +2,15 @@
 
 For each page in _toc.yml (the intro, every chapter): the page loads, math is typeset (no raw TeX left
 inside it), every <audio> plays for exactly as long as the WAV inside its data: URI says, the Colab button
-opens this chapter of this repository (the appendix has none), figures are HiDPI with real alt text, no
-widget manager is loaded, nothing is fetched from the network and the console is clean apart from the
-known Jupyter Book 1 noise listed below.
+opens this chapter's reader notebook (notebooks/<chapter>.ipynb; the appendix has none), the Colab
+install cell is not shown, figures are HiDPI with real alt text, no widget manager is loaded, nothing is
+fetched from the network and the console is clean apart from the known Jupyter Book 1 noise listed below.
 
 At a phone's size (390x844) and a desktop's (1366x900): the menu and "On this page" buttons open their
 panels (desktop: the menu collapses the sidebar) and there is one search box; moving an explorer's
 control changes its figure; the A/B player switches versions at the same playback position and shows
-each version's levels; no code cell or printed output scrolls sideways at 1366 px. The intro links the whole-course archive.
+each version's levels; no code cell or printed output scrolls sideways at 1366 px. The intro links
+the whole-course archive, which holds the reader notebooks.
 
 Needs the built site (`jupyter-book build .`, after `scripts/vendor_web_assets.sh`) and Debian's
 Chromium (`scripts/install_chromium.sh`). Without them the tests skip, unless
@@ -131,10 +132,11 @@ def _letters(text: str) -> str:
 
 
 def colab_url(docname: str) -> str:
+    """Colab's address of the chapter's reader notebook, notebooks/<chapter>.ipynb in the repository (made
+    by scripts/make_reader_notebooks.py), not of the MyST source book/<chapter>.ipynb."""
     repo = CONFIG["repository"]
     org_repo = re.sub(r"^https://github\.com/", "", repo["url"].rstrip("/")).removesuffix(".git")
-    parts = [p.strip("/") for p in (repo.get("path_to_book") or "", f"{docname}.ipynb") if p.strip("/")]
-    return f"{COLAB}/github/{org_repo}/blob/{repo.get('branch', 'main')}/{'/'.join(parts)}"
+    return f"{COLAB}/github/{org_repo}/blob/{repo.get('branch', 'main')}/notebooks/{Path(docname).name}.ipynb"
 
 
 def wav_duration(data_uri: str) -> float:
@@ -430,6 +432,11 @@ def test_page_works_offline(offline, docname):
         expected = [expected_colab] if runs_on_colab else []
         if links != expected:
             problems.append(f"Colab links in the launch dropdown: {links}, expected {expected}")
+        if runs_on_colab and not (ROOT / "notebooks" / f"{Path(docname).name}.ipynb").exists():
+            problems.append(f"the Colab button opens notebooks/{Path(docname).name}.ipynb, which does not exist")
+        # The Colab install cell (the chapter's first code cell) is not shown on the website.
+        if "google.colab" in page.evaluate("() => document.querySelector('article.bd-article').innerText"):
+            problems.append("the Colab install cell is shown on the page")
 
         # Explorers: the website shows their static version (pre-rendered figures), no widget manager.
         if widget_state:
@@ -655,9 +662,19 @@ def test_intro_links_the_whole_course_archive(offline):
     href = page.locator("article a.audiolosses-download").get_attribute("href")
     archive = (SITE / TOC["root"]).parent / href
     assert archive.resolve().is_file(), f"the download link points at {archive}, which was not built"
-    names = {Path(n).name for n in zipfile.ZipFile(archive).namelist()}
-    expected = {f"{Path(n).name}.ipynb" for n in chapters() if (ROOT / f"{n}.ipynb").exists()}
-    assert expected <= names, f"missing from the archive: {sorted(expected - names)}"
+    # The reader notebooks (notebooks/: plain Markdown, a cell to try each exercise), byte for byte.
+    with zipfile.ZipFile(archive) as opened:
+        contents = {Path(n).name: opened.read(n) for n in opened.namelist()}
+    expected = {
+        f"{Path(n).name}.ipynb"
+        for n in chapters()
+        if json.loads((ROOT / f"{n}.ipynb").read_text()).get("metadata", {}).get("audiolosses", {}).get("colab", True)
+    }
+    assert expected <= set(contents), f"missing from the archive: {sorted(expected - set(contents))}"
+    for name in expected:
+        assert contents[name] == (ROOT / "notebooks" / name).read_bytes(), (
+            f"{name} in the archive is not notebooks/{name}"
+        )
 
 
 def test_api_page_fits_a_phone_and_shows_no_machine_paths(browser):

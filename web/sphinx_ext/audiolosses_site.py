@@ -5,10 +5,13 @@
   widget state from pages that show no widget (the explorers render as static HTML on the website).
 - Figures: the alt text that ``audiolosses.plot.figure_png`` stores in an image output's metadata becomes
   the image's alt text (myst-nb itself only reads width and height there).
-- Whole-course download: every chapter notebook of _toc.yml (with its stored outputs) and a short README
-  in one archive, ``_build/html/audio-losses-step-by-step-notebooks.zip`` (the intro links to it).
-- Launch buttons: a notebook whose metadata says ``"audiolosses": {"colab": false}`` gets none (the
-  appendix reads result files that only a clone of the repository has).
+- Whole-course download: every reader notebook (``notebooks/``, made from the chapters by
+  ``scripts/make_reader_notebooks.py``: plain Markdown, a cell to try each exercise, solutions folded, no
+  outputs) and a short README in one archive, ``_build/html/audio-losses-step-by-step-notebooks.zip``
+  (the intro links to it).
+- Launch buttons: the Colab button opens the chapter's reader notebook (``notebooks/<chapter>.ipynb``)
+  instead of ``book/<chapter>.ipynb``; a notebook whose metadata says ``"audiolosses": {"colab": false}``
+  gets none (the appendix reads result files that only a clone of the repository has).
 - API page: module constants holding a ``Path`` are shown without their value (it is the build
   machine's absolute path), "Notebook: book/<name>.ipynb" lines become links to the chapter, and the
   docstrings' "{Author Year}" citations become bibliography references.
@@ -55,20 +58,33 @@ def _copy_assets(app, exception):
 
 
 ARCHIVE = "audio-losses-step-by-step-notebooks.zip"
-ARCHIVE_README = """Audio Losses, Step by Step: the chapter notebooks
+ARCHIVE_README = """Audio Losses, Step by Step: the course's notebooks
 
-Open them with Jupyter (or upload one to Colab). Each notebook's first cell installs the course's
-package on Colab; elsewhere install it first:
+One reader notebook per chapter, for Jupyter or Colab: plain Markdown, an empty cell to try each
+exercise followed by its self-check, the solution folded under a "Solution" heading. They carry no
+outputs: run the cells (the website shows every output). Each notebook's first cell installs the
+course's package on Colab; elsewhere install it first:
 
-    pip install "audiolosses[atlas,references] @ git+{url}"
+    pip install "audiolosses[notebook,atlas,references] @ git+{url}"
 
 Chapters:
 {chapters}
 """
+READER_DIR = "notebooks"  # scripts/make_reader_notebooks.py writes the reader notebooks there
+
+
+def _reader_notebooks(root: Path) -> list[Path]:
+    """The reader notebooks of _toc.yml's chapters, in the book's order."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    readers = [root / READER_DIR / f"{Path(f).name}.ipynb" for f in files]
+    return [r for r in readers if r.exists()]
 
 
 def _write_archive(app, exception):
-    """The chapter notebooks of _toc.yml in one zip, byte-identical for identical notebooks."""
+    """The reader notebooks in one zip, byte-identical for identical notebooks."""
     import zipfile
 
     import yaml
@@ -76,9 +92,7 @@ def _write_archive(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     root = Path(app.srcdir)
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
-    notebooks = [root / f"{f}.ipynb" for f in files if (root / f"{f}.ipynb").exists()]
+    notebooks = _reader_notebooks(root)
     config = yaml.safe_load((root / "_config.yml").read_text())
     readme = ARCHIVE_README.format(url=config["repository"]["url"],
                                    chapters="\n".join(f"  {n.name}" for n in notebooks))
@@ -91,17 +105,31 @@ def _write_archive(app, exception):
             archive.writestr(info, data)
 
 
-def _no_launch_buttons(app, pagename, templatename, context, doctree):
-    """Drop the launch (Colab) buttons of notebooks that cannot run there (see the module docstring)."""
+def _launch_buttons(app, pagename, templatename, context, doctree):
+    """The Colab button opens the reader notebook; notebooks that cannot run there get no launch
+    buttons (see the module docstring)."""
     import json
 
     path = Path(app.srcdir) / f"{pagename}.ipynb"
     if not path.exists():
         return
-    if json.loads(path.read_text()).get("metadata", {}).get("audiolosses", {}).get("colab", True):
+    if not json.loads(path.read_text()).get("metadata", {}).get("audiolosses", {}).get("colab", True):
+        context["header_buttons"] = [b for b in context.get("header_buttons", [])
+                                     if b.get("label") != "launch-buttons"]
         return
-    context["header_buttons"] = [b for b in context.get("header_buttons", [])
-                                 if b.get("label") != "launch-buttons"]
+    reader = Path(app.srcdir) / READER_DIR / path.name
+    chapter_path = path.relative_to(app.srcdir).as_posix()
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "launch-buttons":
+            continue
+        for button in group.get("buttons", []):
+            url = button.get("url", "")
+            if "colab.research.google.com" in url and url.endswith("/" + chapter_path):
+                if not reader.exists():
+                    LOGGER.warning(f"{pagename}: no reader notebook {READER_DIR}/{path.name} for the Colab "
+                                   "button (run scripts/make_reader_notebooks.py)")
+                    continue
+                button["url"] = url.removesuffix(chapter_path) + f"{READER_DIR}/{path.name}"
 
 
 def _page_assets(app, pagename, templatename, context, doctree):
@@ -211,7 +239,7 @@ def setup(app):
     app.connect("build-finished", _copy_assets)
     app.add_css_file("audiolosses/audiolosses-global.css")
     app.connect("build-finished", _write_archive)
-    app.connect("html-page-context", _no_launch_buttons, priority=502)  # after sphinx-book-theme adds them
+    app.connect("html-page-context", _launch_buttons, priority=502)  # after sphinx-book-theme adds them
     app.connect("html-page-context", _page_assets, priority=400)  # before myst-nb adds its files
     app.connect("autodoc-process-docstring", _docstring)
     _figure_alt_text(app)

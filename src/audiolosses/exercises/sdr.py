@@ -115,7 +115,7 @@ def check_sd_sdr_loud_limit(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
     ``cosine`` is the cosine ρ between ŝ and s (a tensor). The reference measures SD-SDR at a gain of 10⁹ on
     signals built at exactly these cosines; your prediction must agree within 0.001 dB.
     """
-    if not callable(fn):
+    if fn is not None and not callable(fn):  # None: run_cases says "not attempted yet"
         raise TypeError(f"check_sd_sdr_loud_limit expects your function, got {type(fn).__name__}")
     target = torch.randn(2000, generator=torch.Generator().manual_seed(9), dtype=torch.float64)
     cases = []
@@ -304,7 +304,7 @@ def check_delayed_tone_si_sdr(fn: Callable[[float, int, int], float]) -> bool:
 
 
 def _as_tensor(fn, check):
-    if not callable(fn):
+    if fn is not None and not callable(fn):  # None: run_cases says "not attempted yet"
         raise TypeError(f"{check} expects your function, got {type(fn).__name__}")
 
     def wrapped(*args):
