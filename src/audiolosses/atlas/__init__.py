@@ -53,7 +53,7 @@ from .distortions import (
 )
 from .experiment import compute_atlas, load_results, write_results
 from .judge import component_curve, judge
-from .reading import judge_correlations, normalized_response, response_curves
+from .reading import bootstrap_correlations, judge_correlations, normalized_response, response_curves, spearman
 from .settings import JUDGE_RATE, LOSSES, PERCEPTUAL_SETTINGS, RESULTS_DIR, SAMPLE_RATE
 from .suite import LossSuite, evaluate_losses
 
@@ -88,5 +88,7 @@ __all__ = [
     "normalized_response",
     "response_curves",
     "judge_correlations",
+    "spearman",
+    "bootstrap_correlations",
     "main",
 ]
