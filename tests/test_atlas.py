@@ -298,7 +298,7 @@ def test_bootstrap_is_seeded_and_narrows_with_more_items():
     assert first == atlas.bootstrap_correlations(results, n_resamples=300)
     assert first != atlas.bootstrap_correlations(results, n_resamples=300, seed=1)
     fewer = atlas.bootstrap_correlations(results, n_resamples=300, n_items=12)
-    width = lambda interval: interval[1] - interval[0]  # noqa: E731
+    width = lambda interval: interval[1] - interval[0]
     assert width(fewer["pesq"]["hifigan_mel"]["all"]) > 1.5 * width(first["pesq"]["hifigan_mel"]["all"])
     with pytest.raises(ValueError, match="resample must be one of"):
         atlas.bootstrap_correlations(results, resample="sounds")
