@@ -142,7 +142,7 @@ def bootstrap_correlations(
     """Bootstrap confidence intervals of :func:`judge_correlations`.
 
     The correlations are measured on one small set of damaged signals; a different but equally reasonable
-    set would give different numbers. The bootstrap {Efron and Tibshirani 1993} estimates how different:
+    set would give different numbers. The bootstrap (Efron and Tibshirani 1993) estimates how different:
     draw as many items as there are, *with replacement*, recompute Spearman's ρ (:func:`spearman`, the same
     sign convention as :func:`judge_correlations`), repeat ``n_resamples`` times, and report the central
     ``confidence`` share of the resampled values (the percentile interval). Every loss and both judges use
