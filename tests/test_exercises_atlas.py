@@ -108,3 +108,15 @@ def test_reverb_growth_prediction(capsys):
         atlas_exercises.check_reverb_growth("perceptual")
     with pytest.raises(ExerciseCheckError, match="choose one of"):
         atlas_exercises.check_reverb_growth("log-mel")
+
+
+def test_gain_response_derivation(capsys):
+    g = 10 ** (-12 / 20)
+    assert atlas_exercises.check_gain_response((1 - g) ** 2 / 2)
+    assert "(1 - g)^2 / 2 = 0.280" in capsys.readouterr().out
+    with pytest.raises(ExerciseCheckError, match="about 2E"):
+        atlas_exercises.check_gain_response((1 - g) ** 2)
+    with pytest.raises(ExerciseCheckError, match="squares the error"):
+        atlas_exercises.check_gain_response(1 - g)
+    with pytest.raises(ExerciseCheckError, match=r"10\^\(dB/20\)"):
+        atlas_exercises.check_gain_response((1 - 10 ** (-12 / 10)) ** 2 / 2)

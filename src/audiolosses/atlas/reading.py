@@ -188,6 +188,17 @@ def bootstrap_correlations(
         check_int(n_items, "n_items", minimum=3)
         if resample != "versions":
             raise ValueError("n_items applies to resample='versions' only")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # many small products: threads only add overhead (the values are exact either way)
+    try:
+        return _bootstrap(results, resample, n_items, n_resamples, confidence, seed)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _bootstrap(
+    results: Mapping, resample: str, n_items: int | None, n_resamples: int, confidence: float, seed: int
+) -> dict:
     sound, families = _judged_items(results)
     judges = results["judges"]
     generator = torch.Generator().manual_seed(seed)

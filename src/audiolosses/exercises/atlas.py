@@ -6,6 +6,7 @@ Notebook: book/07_loss_atlas.ipynb
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -18,6 +19,7 @@ __all__ = [
     "check_quantize",
     "check_normalized_response",
     "check_spearman",
+    "check_gain_response",
     "check_interval_width",
     "REVERB_FAMILIES",
     "reverb",
@@ -198,6 +200,57 @@ def _option(check: str, value, options: tuple[str, ...]) -> Callable[[], torch.T
     return lambda: torch.tensor(float(options.index(value)), dtype=torch.float64)
 
 
+def _stored_gain_response(results: dict, gain_db: float) -> float:
+    """MSE's normalised response to a gain, from the committed atlas, averaged over the sounds."""
+    index = results["distortions"]["gain"]["grid"].index(gain_db)
+    responses = [
+        atlas.normalized_response(
+            [results["values"][sound]["gain"]["mse"][index]],
+            results["identity"][sound]["mse"],
+            results["anchor"][sound]["mse"],
+        )[0]
+        for sound in results["sounds"]
+    ]
+    return sum(responses) / len(responses)
+
+
+def check_gain_response(prediction: float | None) -> bool:
+    """Check a derived value: MSE's normalised response to a gain of −12 dB.
+
+    With ``g = 10^(−12/20)`` the error ``(g − 1)·x`` has energy ``(1 − g)²·E``, the anchor (an unrelated
+    noise of the same RMS) about ``2E``, so the response is ``(1 − g)²/2 ≈ 0.28``. The expected value is
+    the committed atlas's, averaged over the five sounds; a prediction within 0.01 of it passes.
+    """
+    measured = _stored_gain_response(atlas.load_results(), -12.0)
+    g = 10 ** (-12 / 20)
+    hints = [
+        (
+            lambda r: bool(abs(r - (1 - g) ** 2) < 0.02),
+            "the anchor's MSE is about 2E, not E: an unrelated noise of the same RMS adds its own energy to "
+            "the reference's.",
+        ),
+        (
+            lambda r: bool(abs(r - (1 - g) / 2) < 0.02 or abs(r - (1 - g)) < 0.02),
+            "MSE squares the error: the error (g - 1)·x has energy (1 - g)^2·E.",
+        ),
+        (
+            lambda r: bool(abs(r - (1 - 10 ** (-12 / 10)) ** 2 / 2) < 0.02),
+            "a gain in dB scales the amplitude by 10^(dB/20), not 10^(dB/10).",
+        ),
+    ]
+    case = Case(
+        "MSE's normalised response to a gain of -12 dB",
+        (),
+        torch.tensor(measured, dtype=torch.float64),
+        hints=hints,
+        atol=0.01,
+        rtol=0.0,
+    )
+    passed = run_cases("check_gain_response", _number("check_gain_response", prediction), [case])
+    print(f"stored atlas, mean over the sounds: {measured:.3f}; (1 - g)^2 / 2 = {(1 - g) ** 2 / 2:.3f}")
+    return passed
+
+
 def _width_ratio(results: dict, n_items: int) -> float:
     """Mean over the whole losses and both judges of (interval width with ``n_items``) / (with all)."""
     whole = [loss for loss in results["losses"] if not loss.startswith("rvm_")]
@@ -220,8 +273,7 @@ def check_interval_width(prediction: float | None) -> bool:
     atlas; a prediction within 0.15 of it passes. The spread of an average shrinks as 1/√n, so half the
     items widen the interval by about √2.
     """
-    results = atlas.load_results()
-    measured = _width_ratio(results, len(_versions(results)) // 2)
+    measured = _measured_width_ratio()
     hints = [
         (lambda r: bool(r < 1), "fewer items make an estimate *less* certain: the interval gets wider, not narrower."),
         (lambda r: bool(abs(r - 1) < 0.1), "the width does depend on the number of items: less data, wider interval."),
@@ -241,6 +293,12 @@ def check_interval_width(prediction: float | None) -> bool:
     passed = run_cases("check_interval_width", _number("check_interval_width", prediction), [case])
     print(f"measured: {measured:.2f} (sqrt(2) = {math.sqrt(2):.2f}): the spread shrinks as 1/sqrt(n)")
     return passed
+
+
+@functools.lru_cache(maxsize=1)
+def _measured_width_ratio() -> float:
+    results = atlas.load_results()  # the committed atlas: the same value on every call
+    return _width_ratio(results, len(_versions(results)) // 2)
 
 
 def _versions(results: dict) -> list[tuple[str, int]]:
@@ -284,12 +342,8 @@ def reverb(waveform: torch.Tensor, rt60: float, sample_rate: int = atlas.SAMPLE_
     return (wet * x.pow(2).mean().sqrt() / wet.pow(2).mean().sqrt()).to(waveform.dtype)
 
 
-def reverb_growth(sound: str = "speech", short: float = 0.1, long: float = 1.0) -> dict[str, float]:
-    """Each family's mean growth of the normalised response from a ``short`` to a ``long`` reverb.
-
-    The first second of ``sound``, :func:`reverb` at both times, every loss of
-    :class:`~audiolosses.atlas.suite.LossSuite`, normalised with the committed atlas's identity and anchor.
-    """
+@functools.lru_cache(maxsize=4)
+def _reverb_growth(sound: str, short: float, long: float) -> tuple[tuple[str, float], ...]:
     results = atlas.load_results()
     clip = audio.load_example(sound)[0][:, : atlas.SAMPLE_RATE]
     suite = atlas.LossSuite()
@@ -298,10 +352,19 @@ def reverb_growth(sound: str = "speech", short: float = 0.1, long: float = 1.0) 
     for rt60 in (short, long):
         values = suite(reverb(clip, rt60), clip)
         responses.append({loss: (values[loss] - identity[loss]) / (anchor[loss] - identity[loss]) for loss in values})
-    return {
-        family: sum(responses[1][loss] - responses[0][loss] for loss in losses) / len(losses)
+    return tuple(
+        (family, sum(responses[1][loss] - responses[0][loss] for loss in losses) / len(losses))
         for family, losses in REVERB_FAMILIES.items()
-    }
+    )
+
+
+def reverb_growth(sound: str = "speech", short: float = 0.1, long: float = 1.0) -> dict[str, float]:
+    """Each family's mean growth of the normalised response from a ``short`` to a ``long`` reverb.
+
+    The first second of ``sound``, :func:`reverb` at both times, every loss of
+    :class:`~audiolosses.atlas.suite.LossSuite`, normalised with the committed atlas's identity and anchor.
+    """
+    return dict(_reverb_growth(sound, float(short), float(long)))
 
 
 def check_reverb_growth(prediction: str | None) -> bool:
