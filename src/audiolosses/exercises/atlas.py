@@ -269,7 +269,7 @@ def check_interval_width(prediction: float | None) -> bool:
     """Check a predicted ratio: the 95 % bootstrap interval's width with half the damaged versions
     (``n_items=25``) over its width with all 50, averaged over the whole losses and both judges.
 
-    The expected value is measured with :func:`audiolosses.atlas.bootstrap_correlations` on the committed
+    The expected value is measured with :func:`~audiolosses.atlas.reading.bootstrap_correlations` on the committed
     atlas; a prediction within 0.15 of it passes. The spread of an average shrinks as 1/√n, so half the
     items widen the interval by about √2.
     """
@@ -305,7 +305,7 @@ def _versions(results: dict) -> list[tuple[str, int]]:
     return [(name, i) for name, spec in results["distortions"].items() for i in range(len(spec["grid"]))]
 
 
-#: The loss families of :func:`check_reverb_growth`.
+#: The loss families of ``check_reverb_growth``.
 REVERB_FAMILIES: dict[str, tuple[str, ...]] = {
     "sample-wise": ("mse", "l1", "si_sdr"),
     "spectral": ("rvm", "hifigan_mel", "mrstft"),
@@ -361,7 +361,7 @@ def _reverb_growth(sound: str, short: float, long: float) -> tuple[tuple[str, fl
 def reverb_growth(sound: str = "speech", short: float = 0.1, long: float = 1.0) -> dict[str, float]:
     """Each family's mean growth of the normalised response from a ``short`` to a ``long`` reverb.
 
-    The first second of ``sound``, :func:`reverb` at both times, every loss of
+    The first second of ``sound``, ``reverb`` at both times, every loss of
     :class:`~audiolosses.atlas.suite.LossSuite`, normalised with the committed atlas's identity and anchor.
     """
     return dict(_reverb_growth(sound, float(short), float(long)))
@@ -369,7 +369,7 @@ def reverb_growth(sound: str = "speech", short: float = 0.1, long: float = 1.0) 
 
 def check_reverb_growth(prediction: str | None) -> bool:
     """Check which family of losses (``"sample-wise"``, ``"spectral"`` or ``"perceptual"``) grows the most
-    when a reverberation of fixed energy gets longer (RT60 0.1 s → 1 s, :func:`reverb_growth`)."""
+    when a reverberation of fixed energy gets longer (RT60 0.1 s → 1 s, ``reverb_growth``)."""
     options = tuple(REVERB_FAMILIES)
     growth = reverb_growth()
     measured = max(growth, key=growth.get)
