@@ -243,6 +243,73 @@ def test_atlas_command_on_a_tiny_grid(tmp_path):
     assert correlations["stoi"]["mse"]["level"] is None  # two points: undefined, not NaN
 
 
+def test_spearman_against_scipy_with_ties_and_batches():
+    generator = torch.Generator().manual_seed(5)
+    x = torch.randint(0, 6, (4, 30), generator=generator).double()  # many ties
+    y = x + torch.randint(0, 4, (4, 30), generator=generator).double()
+    rho = atlas.spearman(x, y)
+    assert rho.shape == (4,) and rho.dtype == torch.float64
+    for row in range(4):
+        assert float(rho[row]) == pytest.approx(scipy.stats.spearmanr(x[row], y[row]).statistic, abs=1e-12)
+    assert bool(atlas.spearman(torch.ones(5), torch.arange(5.0)).isnan())  # nothing to rank
+    with pytest.raises(ValueError, match="same shape"):
+        atlas.spearman(torch.ones(5), torch.ones(4))
+
+
+def _resampled_by_hand(results, key, loss, resample, n_resamples, seed, n_items=None):
+    """The bootstrap written directly: draw indices, gather the values, scipy's spearmanr per resample."""
+    sound = results["judges"]["sound"]
+    names = list(results["distortions"])
+    xs = [-v for n in names for v in results["values"][sound][n][loss]]
+    ys = [v for n in names for v in results["judges"]["values"][n][key]]
+    owner = [i for i, n in enumerate(names) for _ in results["distortions"][n]["grid"]]
+    generator = torch.Generator().manual_seed(seed)
+    if resample == "versions":
+        rows = torch.randint(len(xs), (n_resamples, n_items or len(xs)), generator=generator).tolist()
+    else:
+        drawn = torch.randint(len(names), (n_resamples, len(names)), generator=generator).tolist()
+        rows = [[i for d in row for i in range(len(xs)) if owner[i] == d] for row in drawn]
+    rhos = []
+    for row in rows:
+        a, b = np.array(xs)[row], np.array(ys)[row]
+        if len(set(a)) > 1 and len(set(b)) > 1:
+            rhos.append(scipy.stats.spearmanr(a, b).statistic)
+    return np.quantile(rhos, [0.025, 0.975])
+
+
+@pytest.mark.parametrize("resample, n_items", [("versions", None), ("versions", 20), ("distortions", None)])
+def test_bootstrap_intervals_match_a_direct_resampling(resample, n_items):
+    results = atlas.load_results()
+    intervals = atlas.bootstrap_correlations(results, resample=resample, n_items=n_items, n_resamples=200, seed=3)
+    correlations = atlas.judge_correlations(results)
+    for key, loss in (("pesq", "mrstft"), ("stoi", "si_sdr"), ("stoi", "mse")):
+        expected = _resampled_by_hand(results, key, loss, resample, 200, 3, n_items)
+        assert intervals[key][loss]["all"] == pytest.approx(tuple(expected), abs=1e-9)
+        low, high = intervals[key][loss]["all"]
+        assert low <= correlations[key][loss]["all"] <= high
+    assert intervals["pesq"]["mse"]["level"] is None  # constant judges: no correlation, no interval
+    if resample == "distortions":
+        assert intervals["pesq"]["mse"]["filter"] is None  # two distortions: too few to resample
+
+
+def test_bootstrap_is_seeded_and_narrows_with_more_items():
+    results = atlas.load_results()
+    first = atlas.bootstrap_correlations(results, n_resamples=300)
+    assert first == atlas.bootstrap_correlations(results, n_resamples=300)
+    assert first != atlas.bootstrap_correlations(results, n_resamples=300, seed=1)
+    fewer = atlas.bootstrap_correlations(results, n_resamples=300, n_items=12)
+    width = lambda interval: interval[1] - interval[0]
+    assert width(fewer["pesq"]["hifigan_mel"]["all"]) > 1.5 * width(first["pesq"]["hifigan_mel"]["all"])
+    with pytest.raises(ValueError, match="resample must be one of"):
+        atlas.bootstrap_correlations(results, resample="sounds")
+    with pytest.raises(ValueError, match="confidence must be in"):
+        atlas.bootstrap_correlations(results, confidence=1.0)
+    with pytest.raises(ValueError, match="n_items applies"):
+        atlas.bootstrap_correlations(results, resample="distortions", n_items=10)
+    with pytest.raises(ValueError, match="no PESQ/STOI"):
+        atlas.bootstrap_correlations({**results, "judges": {}})
+
+
 def test_committed_results_are_complete_and_small():
     results = atlas.load_results()
     assert (atlas.RESULTS_DIR / "atlas.json").stat().st_size < 1_000_000

@@ -1,6 +1,7 @@
 """Chapter 7's self-checks accept right answers (written here from the definitions, with scipy's rank
 helper) and name the usual mistakes."""
 
+import numpy as np
 import pytest
 import scipy.stats
 import torch
@@ -65,3 +66,57 @@ def test_spearman_mistakes_are_named():
         atlas_exercises.check_spearman(lambda x, y: pearson(ordinal(x), ordinal(y)))
     with pytest.raises(ExerciseCheckError, match="expected a torch.Tensor"):
         atlas_exercises.check_spearman(lambda x, y: float(spearman(x, y)))
+
+
+def test_interval_width_prediction(capsys):
+    assert atlas_exercises.check_interval_width(2**0.5)  # the 1/sqrt(n) answer
+    assert "measured: 1.4" in capsys.readouterr().out
+    with pytest.raises(ExerciseCheckError, match="sqrt"):
+        atlas_exercises.check_interval_width(2.0)
+    with pytest.raises(ExerciseCheckError, match="wider, not narrower"):
+        atlas_exercises.check_interval_width(0.71)
+    with pytest.raises(ExerciseCheckError, match="does depend"):
+        atlas_exercises.check_interval_width(1.0)
+    with pytest.raises(ExerciseCheckError, match="finite number"):
+        atlas_exercises.check_interval_width("1.41")
+
+
+def test_reverb_is_a_decaying_tail_at_the_input_level():
+    sr = 22050
+    impulse = torch.zeros(1, sr, dtype=torch.float64)
+    impulse[0, 0] = 1.0
+    response = atlas_exercises.reverb(impulse, 0.5, sr)
+    assert response.shape == impulse.shape
+    assert float(response.pow(2).mean()) == pytest.approx(float(impulse.pow(2).mean()), rel=1e-9)
+    # equal energy in the direct sound and the tail
+    assert float(response[0, 0] ** 2) == pytest.approx(float(response[0, 1:].pow(2).sum()), rel=1e-9)
+    # the tail's envelope falls by about 60 dB over RT60 (energy in 50 ms blocks, by numpy's polyfit)
+    tail = response[0, 1 : int(0.5 * sr)].numpy() ** 2
+    blocks = tail[: len(tail) // 1102 * 1102].reshape(-1, 1102).sum(1)
+    slope = np.polyfit(np.arange(len(blocks)) * 0.05, 10 * np.log10(blocks), 1)[0]
+    assert slope == pytest.approx(-60 / 0.5, rel=0.15)
+
+
+def test_reverb_growth_prediction(capsys):
+    growth = atlas_exercises.reverb_growth()
+    assert max(growth, key=growth.get) == "spectral" and growth["spectral"] > 0.15
+    assert atlas_exercises.check_reverb_growth("spectral")
+    assert "spectral +0." in capsys.readouterr().out
+    with pytest.raises(ExerciseCheckError, match="barely moves"):
+        atlas_exercises.check_reverb_growth("sample-wise")
+    with pytest.raises(ExerciseCheckError, match="no pooling over time"):
+        atlas_exercises.check_reverb_growth("perceptual")
+    with pytest.raises(ExerciseCheckError, match="choose one of"):
+        atlas_exercises.check_reverb_growth("log-mel")
+
+
+def test_gain_response_derivation(capsys):
+    g = 10 ** (-12 / 20)
+    assert atlas_exercises.check_gain_response((1 - g) ** 2 / 2)
+    assert "(1 - g)^2 / 2 = 0.280" in capsys.readouterr().out
+    with pytest.raises(ExerciseCheckError, match="about 2E"):
+        atlas_exercises.check_gain_response((1 - g) ** 2)
+    with pytest.raises(ExerciseCheckError, match="squares the error"):
+        atlas_exercises.check_gain_response(1 - g)
+    with pytest.raises(ExerciseCheckError, match=r"10\^\(dB/20\)"):
+        atlas_exercises.check_gain_response((1 - 10 ** (-12 / 10)) ** 2 / 2)

@@ -25,6 +25,9 @@ with two outside judges on the speech example, wide-band PESQ (ITU-T P.862.2, th
 STOI {Taal et al. 2011} (the ``pystoi`` package), and writes ``atlas.json`` and a provenance
 ``README.md``; :func:`~audiolosses.atlas.experiment.load_results` reads it back (by default the copy shipped in
 ``audiolosses/data/atlas/``).
+:func:`~audiolosses.atlas.reading.judge_correlations` ranks the losses against the judges with Spearman's ρ
+(:func:`~audiolosses.atlas.reading.spearman`), and
+:func:`~audiolosses.atlas.reading.bootstrap_correlations` puts bootstrap intervals on those correlations.
 
 The package is split by concern: :mod:`~audiolosses.atlas.distortions`, :mod:`~audiolosses.atlas.suite`,
 :mod:`~audiolosses.atlas.judge`, :mod:`~audiolosses.atlas.experiment`, :mod:`~audiolosses.atlas.reading` and
@@ -53,7 +56,7 @@ from .distortions import (
 )
 from .experiment import compute_atlas, load_results, write_results
 from .judge import component_curve, judge
-from .reading import judge_correlations, normalized_response, response_curves
+from .reading import bootstrap_correlations, judge_correlations, normalized_response, response_curves, spearman
 from .settings import JUDGE_RATE, LOSSES, PERCEPTUAL_SETTINGS, RESULTS_DIR, SAMPLE_RATE
 from .suite import LossSuite, evaluate_losses
 
@@ -88,5 +91,7 @@ __all__ = [
     "normalized_response",
     "response_curves",
     "judge_correlations",
+    "spearman",
+    "bootstrap_correlations",
     "main",
 ]

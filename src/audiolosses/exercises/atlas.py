@@ -1,18 +1,31 @@
-"""Self-checks for chapter 7: quantisation to a number of bits, a normalised loss response, Spearman's ρ.
+"""Self-checks for chapter 7: quantisation to a number of bits, a normalised loss response, Spearman's ρ,
+a bootstrap interval's width with half the data, and which losses notice a longer reverberation.
 
 Notebook: book/07_loss_atlas.ipynb
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 
 import torch
 
-from .. import atlas
-from ._core import Case, run_cases
+from .. import atlas, audio
+from ._core import Case, ExerciseCheckError, run_cases
 
-__all__ = ["check_quantize", "check_normalized_response", "check_spearman"]
+__all__ = [
+    "check_quantize",
+    "check_normalized_response",
+    "check_spearman",
+    "check_gain_response",
+    "check_interval_width",
+    "REVERB_FAMILIES",
+    "reverb",
+    "reverb_growth",
+    "check_reverb_growth",
+]
 
 
 def check_quantize(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> bool:
@@ -167,3 +180,222 @@ def check_spearman(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> 
         ),
     ]
     return run_cases("check_spearman", fn, cases)
+
+
+def _number(check: str, value) -> Callable[[], torch.Tensor] | None:
+    """A prediction as the zero-argument function :func:`run_cases` calls (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ExerciseCheckError(f"{check}: write your prediction as a finite number, got {value!r}")
+    return lambda: torch.tensor(float(value), dtype=torch.float64)
+
+
+def _option(check: str, value, options: tuple[str, ...]) -> Callable[[], torch.Tensor] | None:
+    """An option string as a function returning its index among ``options`` (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if value not in options:
+        raise ExerciseCheckError(f"{check}: choose one of {', '.join(map(repr, options))}; got {value!r}")
+    return lambda: torch.tensor(float(options.index(value)), dtype=torch.float64)
+
+
+def _stored_gain_response(results: dict, gain_db: float) -> float:
+    """MSE's normalised response to a gain, from the committed atlas, averaged over the sounds."""
+    index = results["distortions"]["gain"]["grid"].index(gain_db)
+    responses = [
+        atlas.normalized_response(
+            [results["values"][sound]["gain"]["mse"][index]],
+            results["identity"][sound]["mse"],
+            results["anchor"][sound]["mse"],
+        )[0]
+        for sound in results["sounds"]
+    ]
+    return sum(responses) / len(responses)
+
+
+def check_gain_response(prediction: float | None) -> bool:
+    """Check a derived value: MSE's normalised response to a gain of −12 dB.
+
+    With ``g = 10^(−12/20)`` the error ``(g − 1)·x`` has energy ``(1 − g)²·E``, the anchor (an unrelated
+    noise of the same RMS) about ``2E``, so the response is ``(1 − g)²/2 ≈ 0.28``. The expected value is
+    the committed atlas's, averaged over the five sounds; a prediction within 0.01 of it passes.
+    """
+    measured = _stored_gain_response(atlas.load_results(), -12.0)
+    g = 10 ** (-12 / 20)
+    hints = [
+        (
+            lambda r: bool(abs(r - (1 - g) ** 2) < 0.02),
+            "the anchor's MSE is about 2E, not E: an unrelated noise of the same RMS adds its own energy to "
+            "the reference's.",
+        ),
+        (
+            lambda r: bool(abs(r - (1 - g) / 2) < 0.02 or abs(r - (1 - g)) < 0.02),
+            "MSE squares the error: the error (g - 1)·x has energy (1 - g)^2·E.",
+        ),
+        (
+            lambda r: bool(abs(r - (1 - 10 ** (-12 / 10)) ** 2 / 2) < 0.02),
+            "a gain in dB scales the amplitude by 10^(dB/20), not 10^(dB/10).",
+        ),
+    ]
+    case = Case(
+        "MSE's normalised response to a gain of -12 dB",
+        (),
+        torch.tensor(measured, dtype=torch.float64),
+        hints=hints,
+        atol=0.01,
+        rtol=0.0,
+    )
+    passed = run_cases("check_gain_response", _number("check_gain_response", prediction), [case])
+    print(f"stored atlas, mean over the sounds: {measured:.3f}; (1 - g)^2 / 2 = {(1 - g) ** 2 / 2:.3f}")
+    return passed
+
+
+def _width_ratio(results: dict, n_items: int) -> float:
+    """Mean over the whole losses and both judges of (interval width with ``n_items``) / (with all)."""
+    whole = [loss for loss in results["losses"] if not loss.startswith("rvm_")]
+    full = atlas.bootstrap_correlations(results)
+    fewer = atlas.bootstrap_correlations(results, n_items=n_items)
+    ratios = [
+        (fewer[key][loss]["all"][1] - fewer[key][loss]["all"][0])
+        / (full[key][loss]["all"][1] - full[key][loss]["all"][0])
+        for key in ("pesq", "stoi")
+        for loss in whole
+    ]
+    return sum(ratios) / len(ratios)
+
+
+def check_interval_width(prediction: float | None) -> bool:
+    """Check a predicted ratio: the 95 % bootstrap interval's width with half the damaged versions
+    (``n_items=25``) over its width with all 50, averaged over the whole losses and both judges.
+
+    The expected value is measured with :func:`~audiolosses.atlas.reading.bootstrap_correlations` on the committed
+    atlas; a prediction within 0.15 of it passes. The spread of an average shrinks as 1/√n, so half the
+    items widen the interval by about √2.
+    """
+    measured = _measured_width_ratio()
+    hints = [
+        (lambda r: bool(r < 1), "fewer items make an estimate *less* certain: the interval gets wider, not narrower."),
+        (lambda r: bool(abs(r - 1) < 0.1), "the width does depend on the number of items: less data, wider interval."),
+        (
+            lambda r: bool(r > 1.75),
+            "the spread of an estimate shrinks as 1/sqrt(n), not 1/n: halving n widens it by sqrt(2), not 2.",
+        ),
+    ]
+    case = Case(
+        "width with 25 of the 50 damaged versions / width with all 50",
+        (),
+        torch.tensor(measured, dtype=torch.float64),
+        hints=hints,
+        atol=0.15,
+        rtol=0.0,
+    )
+    passed = run_cases("check_interval_width", _number("check_interval_width", prediction), [case])
+    print(f"measured: {measured:.2f} (sqrt(2) = {math.sqrt(2):.2f}): the spread shrinks as 1/sqrt(n)")
+    return passed
+
+
+@functools.lru_cache(maxsize=1)
+def _measured_width_ratio() -> float:
+    results = atlas.load_results()  # the committed atlas: the same value on every call
+    return _width_ratio(results, len(_versions(results)) // 2)
+
+
+def _versions(results: dict) -> list[tuple[str, int]]:
+    return [(name, i) for name, spec in results["distortions"].items() for i in range(len(spec["grid"]))]
+
+
+#: The loss families of ``check_reverb_growth``.
+REVERB_FAMILIES: dict[str, tuple[str, ...]] = {
+    "sample-wise": ("mse", "l1", "si_sdr"),
+    "spectral": ("rvm", "hifigan_mel", "mrstft"),
+    "perceptual": ("perceptual_cosine", "perceptual_mse"),
+}
+
+
+def reverb(waveform: torch.Tensor, rt60: float, sample_rate: int = atlas.SAMPLE_RATE, *, seed: int = 0) -> torch.Tensor:
+    """A synthetic room: the dry sound plus a decaying noise tail of the same energy, at the input's RMS.
+
+    The impulse response is 1 at lag 0 followed by ``rt60·sample_rate`` samples of seeded Gaussian noise
+    under an envelope that falls by 60 dB over ``rt60`` seconds (``exp(−6.91·n / N)``, since
+    ln(10³) ≈ 6.91), scaled so that the tail holds as much energy as the direct sound. The convolution is
+    cut to the input's length and the result scaled back to the input's RMS, so only the reverberation's
+    *duration* changes with ``rt60``.
+
+    Args:
+        waveform: ``[..., time]`` float tensor (not silent).
+        rt60: Reverberation time in seconds (> 0).
+        sample_rate: In Hz (default 22050).
+        seed: Seed of the noise tail (default 0).
+
+    Returns:
+        torch.Tensor: Same shape and dtype.
+    """
+    length = max(2, round(rt60 * sample_rate))
+    generator = torch.Generator().manual_seed(seed)
+    noise = torch.randn(length - 1, generator=generator, dtype=torch.float64)
+    tail = noise * torch.exp(-6.91 * torch.arange(1, length, dtype=torch.float64) / length)
+    response = torch.cat([torch.ones(1, dtype=torch.float64), tail / tail.pow(2).sum().sqrt()])
+    x = waveform.double()
+    size = x.shape[-1] + length
+    wet = torch.fft.irfft(torch.fft.rfft(x, size) * torch.fft.rfft(response, size), size)[..., : x.shape[-1]]
+    return (wet * x.pow(2).mean().sqrt() / wet.pow(2).mean().sqrt()).to(waveform.dtype)
+
+
+@functools.lru_cache(maxsize=4)
+def _reverb_growth(sound: str, short: float, long: float) -> tuple[tuple[str, float], ...]:
+    results = atlas.load_results()
+    clip = audio.load_example(sound)[0][:, : atlas.SAMPLE_RATE]
+    suite = atlas.LossSuite()
+    identity, anchor = results["identity"][sound], results["anchor"][sound]
+    responses = []
+    for rt60 in (short, long):
+        values = suite(reverb(clip, rt60), clip)
+        responses.append({loss: (values[loss] - identity[loss]) / (anchor[loss] - identity[loss]) for loss in values})
+    return tuple(
+        (family, sum(responses[1][loss] - responses[0][loss] for loss in losses) / len(losses))
+        for family, losses in REVERB_FAMILIES.items()
+    )
+
+
+def reverb_growth(sound: str = "speech", short: float = 0.1, long: float = 1.0) -> dict[str, float]:
+    """Each family's mean growth of the normalised response from a ``short`` to a ``long`` reverb.
+
+    The first second of ``sound``, ``reverb`` at both times, every loss of
+    :class:`~audiolosses.atlas.suite.LossSuite`, normalised with the committed atlas's identity and anchor.
+    """
+    return dict(_reverb_growth(sound, float(short), float(long)))
+
+
+def check_reverb_growth(prediction: str | None) -> bool:
+    """Check which family of losses (``"sample-wise"``, ``"spectral"`` or ``"perceptual"``) grows the most
+    when a reverberation of fixed energy gets longer (RT60 0.1 s → 1 s, ``reverb_growth``)."""
+    options = tuple(REVERB_FAMILIES)
+    growth = reverb_growth()
+    measured = max(growth, key=growth.get)
+    hints = [
+        (
+            lambda r: bool(r == options.index("sample-wise")),
+            "the tail's energy is the same at every RT60, and a sample-wise loss sees only that energy (the tail "
+            "is unrelated to the dry samples it lands on): its response barely moves.",
+        ),
+        (
+            lambda r: bool(r == options.index("perceptual")),
+            "the perceptual losses compare band signals sample by sample, with no pooling over time (chapter 4): "
+            "like MSE they see the tail's energy, which is the same at every RT60.",
+        ),
+    ]
+    case = Case(
+        "the family whose response grows the most from RT60 0.1 s to 1 s "
+        + "("
+        + ", ".join(f"{i} = {name}" for i, name in enumerate(options))
+        + ")",
+        (),
+        torch.tensor(float(options.index(measured)), dtype=torch.float64),
+        hints=hints,
+        atol=0.0,
+        rtol=0.0,
+    )
+    passed = run_cases("check_reverb_growth", _option("check_reverb_growth", prediction, options), [case])
+    print("growth of the normalised response: " + ", ".join(f"{f} {g:+.2f}" for f, g in growth.items()))
+    return passed
