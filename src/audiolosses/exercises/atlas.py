@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 
 from .. import atlas, audio
-from ._core import Case, ExerciseCheckError, run_cases
+from ._core import Case, ExerciseCheckError, not_attempted, run_cases
 
 __all__ = [
     "check_quantize",
@@ -221,6 +221,8 @@ def check_gain_response(prediction: float | None) -> bool:
     noise of the same RMS) about ``2E``, so the response is ``(1 − g)²/2 ≈ 0.28``. The expected value is
     the committed atlas's, averaged over the five sounds; a prediction within 0.01 of it passes.
     """
+    if not_attempted("check_gain_response", prediction):  # print nothing that gives the answer away
+        return False
     measured = _stored_gain_response(atlas.load_results(), -12.0)
     g = 10 ** (-12 / 20)
     hints = [
@@ -273,6 +275,8 @@ def check_interval_width(prediction: float | None) -> bool:
     atlas; a prediction within 0.15 of it passes. The spread of an average shrinks as 1/√n, so half the
     items widen the interval by about √2.
     """
+    if not_attempted("check_interval_width", prediction):  # print nothing that gives the answer away
+        return False
     measured = _measured_width_ratio()
     hints = [
         (lambda r: bool(r < 1), "fewer items make an estimate *less* certain: the interval gets wider, not narrower."),
@@ -370,6 +374,8 @@ def reverb_growth(sound: str = "speech", short: float = 0.1, long: float = 1.0) 
 def check_reverb_growth(prediction: str | None) -> bool:
     """Check which family of losses (``"sample-wise"``, ``"spectral"`` or ``"perceptual"``) grows the most
     when a reverberation of fixed energy gets longer (RT60 0.1 s → 1 s, ``reverb_growth``)."""
+    if not_attempted("check_reverb_growth", prediction):  # print nothing that gives the answer away
+        return False
     options = tuple(REVERB_FAMILIES)
     growth = reverb_growth()
     measured = max(growth, key=growth.get)
