@@ -73,3 +73,23 @@ def test_errors_inside_the_learners_function_are_reported():
         exercises.check_hz_to_mel(lambda f: 1 / 0)
     with pytest.raises(TypeError, match="expects your function"):
         exercises.check_hz_to_mel(42)
+
+
+CHAPTER_MODULES = ["spectra", "rvm", "hifigan", "perceptual", "component", "kl", "atlas", "stft_loss", "sdr"]
+
+
+@pytest.mark.parametrize("module_name", CHAPTER_MODULES)
+def test_every_check_is_reexported_and_says_not_attempted_for_none(module_name, capsys):
+    import importlib
+
+    module = importlib.import_module(f"audiolosses.exercises.{module_name}")
+    checks = [name for name in module.__all__ if name.startswith("check_")]
+    assert checks, f"audiolosses.exercises.{module_name} exports no check"
+    missing = [name for name in checks if name not in exercises.__all__]
+    assert not missing, f"not re-exported from audiolosses.exercises: {missing}"
+    for name in checks:
+        assert getattr(exercises, name) is getattr(module, name)
+        assert getattr(module, name)(None) is False, f"{name}(None) must return False"
+        printed = capsys.readouterr().out
+        assert printed.startswith(f"{name}: not attempted yet"), f"{name}(None) printed {printed!r}"
+        assert printed.count("\n") == 1, f"{name}(None) printed more than its one line: {printed!r}"

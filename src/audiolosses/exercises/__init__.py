@@ -4,6 +4,7 @@ Each ``check_*`` function takes your function, calls it on a handful of cases (e
 and compares the result with a reference. It prints one line and returns ``True`` when every case
 passes; otherwise it raises :class:`ExerciseCheckError` whose message names the case, what was
 expected, what came back and, where a usual mistake is recognisable, a hint.
+Called with ``None`` (nothing defined yet), a check prints "not attempted yet" and returns ``False``.
 
 Example::
 
@@ -17,21 +18,64 @@ Example::
 One module per chapter holds its checks; all are re-exported here.
 """
 
-from ._core import Case, ExerciseCheckError, run_cases
-from .atlas import check_normalized_response, check_quantize, check_spearman
-from .component import check_noise_quality, check_parametric_wiener_mask, check_two_component_loss
-from .hifigan import check_discriminator_loss, check_feature_loss, check_hifigan_mel
-from .kl import check_kl_batchmean, check_kl_standard_normal, check_kl_two_gaussians, check_reparameterize
-from .perceptual import check_bark_centres, check_erb, check_negative_cosine, check_rectified_log
-from .rvm import check_aggregate_bands, check_per_item_rvm, check_predicted_gain_rvm
+from ._core import Case, ExerciseCheckError, not_attempted, run_cases
+from .atlas import (
+    check_gain_response,
+    check_interval_width,
+    check_normalized_response,
+    check_quantize,
+    check_reverb_growth,
+    check_spearman,
+)
+from .component import (
+    check_noise_quality,
+    check_parametric_wiener_mask,
+    check_two_component_loss,
+)
+from .hifigan import (
+    check_discriminator_loss,
+    check_feature_loss,
+    check_hifigan_mel,
+)
+from .kl import (
+    check_collapsed_output,
+    check_free_bits_floor,
+    check_kl_batchmean,
+    check_kl_standard_normal,
+    check_kl_two_gaussians,
+    check_reparameterize,
+)
+from .perceptual import (
+    check_bark_centres,
+    check_erb,
+    check_negative_cosine,
+    check_rectified_log,
+)
+from .rvm import (
+    check_aggregate_bands,
+    check_independent_noise_snr,
+    check_longer_window_prediction,
+    check_per_item_rvm,
+    check_predicted_gain_rvm,
+)
 from .sdr import (
     check_delayed_tone_si_sdr,
     check_optimal_scale,
     check_permutation_invariant_si_sdr_loss,
+    check_sd_sdr_loud_limit,
     check_si_sdr,
     check_si_sdr_from_cosine,
 )
-from .spectra import check_frame_signal, check_hz_to_mel, check_mel_filterbank, check_scale_to_db
+from .spectra import (
+    check_alias_frequency,
+    check_frame_signal,
+    check_half_bin_peak_db,
+    check_hann_main_lobe,
+    check_hz_to_mel,
+    check_log_magnitude_l1,
+    check_mel_filterbank,
+    check_scale_to_db,
+)
 from .stft_loss import (
     check_batch_spectral_convergence,
     check_gain_terms,
@@ -43,7 +87,12 @@ __all__ = [
     "ExerciseCheckError",
     "Case",
     "run_cases",
+    "not_attempted",
     # chapter 1
+    "check_alias_frequency",
+    "check_half_bin_peak_db",
+    "check_hann_main_lobe",
+    "check_log_magnitude_l1",
     "check_scale_to_db",
     "check_frame_signal",
     "check_hz_to_mel",
@@ -52,6 +101,8 @@ __all__ = [
     "check_aggregate_bands",
     "check_predicted_gain_rvm",
     "check_per_item_rvm",
+    "check_longer_window_prediction",
+    "check_independent_noise_snr",
     # chapter 3
     "check_discriminator_loss",
     "check_feature_loss",
@@ -70,10 +121,15 @@ __all__ = [
     "check_kl_batchmean",
     "check_kl_two_gaussians",
     "check_reparameterize",
+    "check_free_bits_floor",
+    "check_collapsed_output",
     # chapter 7
     "check_quantize",
     "check_normalized_response",
     "check_spearman",
+    "check_gain_response",
+    "check_interval_width",
+    "check_reverb_growth",
     # chapter 8
     "check_spectral_convergence",
     "check_gain_terms",
@@ -81,6 +137,7 @@ __all__ = [
     "check_phase_blind_prediction",
     # chapter 9
     "check_optimal_scale",
+    "check_sd_sdr_loud_limit",
     "check_si_sdr_from_cosine",
     "check_si_sdr",
     "check_delayed_tone_si_sdr",
