@@ -55,7 +55,7 @@ def test_discriminator_loss_rejects_usual_mistakes(wrong, hint):
 
 def right_feature_loss(fmap_r, fmap_g):
     distances = [np.abs(a.numpy() - b.numpy()).mean() for da, db in zip(fmap_r, fmap_g) for a, b in zip(da, db)]
-    return torch.tensor(2 * sum(distances), dtype=torch.float64)
+    return torch.tensor(sum(distances), dtype=torch.float64)
 
 
 def test_feature_loss_accepts_right_answer():
@@ -65,15 +65,142 @@ def test_feature_loss_accepts_right_answer():
 @pytest.mark.parametrize(
     "wrong, hint",
     [
-        (lambda r, g: right_feature_loss(r, g) / 2, "multiplies the sum by 2"),
+        (lambda r, g: 2 * right_feature_loss(r, g), "no weight"),
         (lambda r, g: right_feature_loss([d[:-1] for d in r], [d[:-1] for d in g]), "final score map"),
-        (lambda r, g: right_feature_loss([d[:-1] for d in r], [d[:-1] for d in g]) / 2, "and multiply by 2"),
-        (lambda r, g: 2 * sum(((a - b) ** 2).mean() for da, db in zip(r, g) for a, b in zip(da, db)), "L1"),
+        (lambda r, g: 2 * right_feature_loss([d[:-1] for d in r], [d[:-1] for d in g]), "leave λ_fm out"),
+        (lambda r, g: sum(((a - b) ** 2).mean() for da, db in zip(r, g) for a, b in zip(da, db)), "L1"),
+        (lambda r, g: right_feature_loss(r, g) / sum(len(d) for d in r), "average only within"),
     ],
 )
 def test_feature_loss_rejects_usual_mistakes(wrong, hint):
     with pytest.raises(ExerciseCheckError, match=hint):
         checks.check_feature_loss(wrong)
+
+
+# --------------------------------------------------------------------------------------------------
+# The optimal discriminator
+# --------------------------------------------------------------------------------------------------
+
+
+def right_optimal_discriminator(p_data, p_generated, a, b):
+    # the weighted mean of the two labels, weights = the densities (numpy, point by point)
+    values = [np.average([b, a], weights=[pd, pg]) for pd, pg in zip(p_data.tolist(), p_generated.tolist())]
+    return torch.tensor(values, dtype=torch.float64)
+
+
+def test_optimal_discriminator_reference_is_the_minimiser():
+    # brute force: the best of a fine grid of constant outputs at each point
+    p_data = torch.tensor([0.1, 0.6, 0.3, 0.0], dtype=torch.float64)
+    p_generated = torch.tensor([0.5, 0.2, 0.3, 0.4], dtype=torch.float64)
+    grid = torch.linspace(-2, 2, 40001, dtype=torch.float64)[:, None]
+    for a, b in ((0.0, 1.0), (-1.0, 1.0), (0.2, 0.7)):
+        objective = p_data * (grid - b) ** 2 + p_generated * (grid - a) ** 2
+        best = grid[objective.argmin(dim=0), 0]
+        assert torch.allclose(best, right_optimal_discriminator(p_data, p_generated, a, b), atol=1e-4)
+
+
+def test_optimal_discriminator_accepts_right_answer(capsys):
+    assert checks.check_optimal_discriminator(right_optimal_discriminator) is True
+    assert "all 4 cases passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda pd, pg, a, b: (a * pd + b * pg) / (pd + pg), "swapped"),
+        (lambda pd, pg, a, b: (b * pd + a * pg) / 2, "not by 2"),
+        (lambda pd, pg, a, b: torch.full_like(pd, (a + b) / 2), "depends on the densities"),
+        (lambda pd, pg, a, b: pd / (pd + pg), "keep a and b general"),
+    ],
+)
+def test_optimal_discriminator_rejects_usual_mistakes(wrong, hint):
+    with pytest.raises(ExerciseCheckError, match=hint):
+        checks.check_optimal_discriminator(wrong)
+
+
+# --------------------------------------------------------------------------------------------------
+# Predictions: an undecided discriminator, the mel term's share
+# --------------------------------------------------------------------------------------------------
+
+# HiFi-GAN: 5 period discriminators (2, 3, 5, 7, 11) and 3 scale discriminators; each contributes
+# (1 - 1/2)^2 + (1/2)^2 = 1/2 when every score is 1/2.
+UNDECIDED = (5 + 3) * (0.25 + 0.25)
+
+
+@pytest.mark.parametrize("prediction", [UNDECIDED, int(UNDECIDED), torch.tensor(UNDECIDED), np.float64(UNDECIDED)])
+def test_undecided_discriminator_loss_accepts_right_answer(prediction):
+    assert checks.check_undecided_discriminator_loss(prediction) is True
+
+
+@pytest.mark.parametrize(
+    "prediction, hint",
+    [
+        (2.0, "half of it"),
+        (0.5, "do not average"),
+        (2.5, "MSD's 3 scale"),
+        (1.5, "MPD's 5 period"),
+        (1.0, "not the two discriminators"),
+        (8.0, "square the distances"),
+        (0.0, "half-way"),
+        (3.0, "expected 4"),
+    ],
+)
+def test_undecided_discriminator_loss_rejects_usual_mistakes(prediction, hint):
+    with pytest.raises(ExerciseCheckError, match=hint):
+        checks.check_undecided_discriminator_loss(prediction)
+
+
+def test_predictions_must_be_numbers():
+    with pytest.raises(TypeError, match="must be a number"):
+        checks.check_undecided_discriminator_loss("four")
+    with pytest.raises(TypeError, match="single number"):
+        checks.check_mel_share(torch.ones(2))
+
+
+def chapter_terms_by_hand():
+    from audiolosses import audio, hifigan
+
+    speech, sample_rate = audio.load_example("speech")
+    y = speech[:, 20480 : 20480 + 8192].unsqueeze(0)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        y_fake = F.avg_pool1d(y, 5, stride=1, padding=2) + 0.02 * torch.randn_like(y)
+        torch.manual_seed(0)
+        discriminators = [hifigan.MultiPeriodDiscriminator(width=1 / 16), hifigan.MultiScaleDiscriminator(width=1 / 16)]
+        with torch.no_grad():
+            results = [d(y, y_fake) for d in discriminators]
+    fakes = [g for result in results for g in result[1]]
+    adversarial = sum(((1 - g.double()) ** 2).mean().item() for g in fakes)
+    matching = sum(
+        (r.double() - g.double()).abs().mean().item()
+        for result in results
+        for rk, gk in zip(result[2], result[3])
+        for r, g in zip(rk, gk)
+    )
+    mel = hifigan.mel_loss(y_fake, y, sample_rate=sample_rate).item()
+    return adversarial, matching, mel
+
+
+def test_mel_share_accepts_right_answer():
+    adversarial, matching, mel = chapter_terms_by_hand()
+    share = 100 * 10 * mel / (adversarial + 2 * matching + 10 * mel)
+    assert checks.check_mel_share(share) is True
+    assert checks.check_mel_share(round(share)) is True  # a prediction rounded to a whole percent passes
+
+
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        (lambda a, f, m: 10 * m / (a + 2 * f + 10 * m), "not a fraction"),
+        (lambda a, f, m: 100 * 45 * m / (a + 2 * f + 45 * m), "λ_mel = 45"),
+        (lambda a, f, m: 100 * m / (a + f + m), "weight the terms"),
+        (lambda a, f, m: 100 * a / (a + 2 * f + 10 * m), "adversarial term's share"),
+        (lambda a, f, m: 50.0, "expected 68"),
+    ],
+)
+def test_mel_share_rejects_usual_mistakes(mistake, hint):
+    with pytest.raises(ExerciseCheckError, match=hint):
+        checks.check_mel_share(mistake(*chapter_terms_by_hand()))
 
 
 # --------------------------------------------------------------------------------------------------
