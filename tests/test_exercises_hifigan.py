@@ -78,44 +78,49 @@ def test_feature_loss_rejects_usual_mistakes(wrong, hint):
 
 
 # --------------------------------------------------------------------------------------------------
-# The optimal discriminator
+# The best discriminator loss
 # --------------------------------------------------------------------------------------------------
 
 
-def right_optimal_discriminator(p_data, p_generated, a, b):
-    # the weighted mean of the two labels, weights = the densities (numpy, point by point)
-    values = [np.average([b, a], weights=[pd, pg]) for pd, pg in zip(p_data.tolist(), p_generated.tolist())]
-    return torch.tensor(values, dtype=torch.float64)
+def right_best_discriminator_loss(p_data, p_generated):
+    # numerically: the best of a fine grid of scores at each outcome (no formula for D*)
+    grid = np.linspace(-0.5, 1.5, 20001)[:, None]
+    pd, pg = p_data.numpy()[None], p_generated.numpy()[None]
+    per_outcome = (pd * (grid - 1) ** 2 + pg * grid**2).min(axis=0)
+    return torch.tensor(per_outcome.sum(), dtype=torch.float64)
 
 
-def test_optimal_discriminator_reference_is_the_minimiser():
-    # brute force: the best of a fine grid of constant outputs at each point
-    p_data = torch.tensor([0.1, 0.6, 0.3, 0.0], dtype=torch.float64)
-    p_generated = torch.tensor([0.5, 0.2, 0.3, 0.4], dtype=torch.float64)
-    grid = torch.linspace(-2, 2, 40001, dtype=torch.float64)[:, None]
-    for a, b in ((0.0, 1.0), (-1.0, 1.0), (0.2, 0.7)):
-        objective = p_data * (grid - b) ** 2 + p_generated * (grid - a) ** 2
-        best = grid[objective.argmin(dim=0), 0]
-        assert torch.allclose(best, right_optimal_discriminator(p_data, p_generated, a, b), atol=1e-4)
+def closed_form(p_data, p_generated):
+    total = p_data + p_generated
+    reached = total > 0
+    return (p_data[reached] * p_generated[reached] / total[reached]).sum()
 
 
-def test_optimal_discriminator_accepts_right_answer(capsys):
-    assert checks.check_optimal_discriminator(right_optimal_discriminator) is True
+def test_best_discriminator_loss_accepts_right_answers(capsys):
+    assert checks.check_best_discriminator_loss(closed_form) is True
     assert "all 4 cases passed" in capsys.readouterr().out
+
+
+def test_grid_search_agrees_with_the_check():
+    # the check's reference agrees with a brute-force minimisation (within the grid's resolution)
+    p_data = torch.tensor([0.1, 0.6, 0.3, 0.0], dtype=torch.float64)
+    p_generated = torch.tensor([0.5, 0.2, 0.0, 0.3], dtype=torch.float64)
+    assert abs(right_best_discriminator_loss(p_data, p_generated) - closed_form(p_data, p_generated)) < 1e-7
 
 
 @pytest.mark.parametrize(
     "wrong, hint",
     [
-        (lambda pd, pg, a, b: (a * pd + b * pg) / (pd + pg), "swapped"),
-        (lambda pd, pg, a, b: (b * pd + a * pg) / 2, "not by 2"),
-        (lambda pd, pg, a, b: torch.full_like(pd, (a + b) / 2), "depends on the densities"),
-        (lambda pd, pg, a, b: pd / (pd + pg), "keep a and b general"),
+        (lambda pd, pg: (pg**2 / (pd + pg).clamp_min(1e-300)).sum(), "criterion C"),
+        (lambda pd, pg: ((pd + pg) / 4).sum(), "undecided"),
+        (lambda pd, pg: closed_form(pd, pg) / 2, "half of it"),
+        (lambda pd, pg: (pd * pg).sum(), "simplify"),
+        (lambda pd, pg: (pd * pg / (pd + pg)).sum(), "NaN"),
     ],
 )
-def test_optimal_discriminator_rejects_usual_mistakes(wrong, hint):
+def test_best_discriminator_loss_rejects_usual_mistakes(wrong, hint):
     with pytest.raises(ExerciseCheckError, match=hint):
-        checks.check_optimal_discriminator(wrong)
+        checks.check_best_discriminator_loss(wrong)
 
 
 # --------------------------------------------------------------------------------------------------

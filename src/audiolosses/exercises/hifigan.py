@@ -1,7 +1,7 @@
 """Self-checks for chapter 3: HiFi-GAN's discriminator loss, the optimal discriminator, feature matching,
 the mel front end and the balance of the generator's terms.
 
-Two kinds of check: ``check_discriminator_loss``, ``check_optimal_discriminator``, ``check_feature_loss`` and
+Two kinds of check: ``check_discriminator_loss``, ``check_best_discriminator_loss``, ``check_feature_loss`` and
 ``check_hifigan_mel`` take the learner's function; ``check_undecided_discriminator_loss`` and
 ``check_mel_share`` take a predicted number and compare it with the value the package computes.
 
@@ -20,7 +20,7 @@ from ._core import Case, ExerciseCheckError, run_cases
 
 __all__ = [
     "check_discriminator_loss",
-    "check_optimal_discriminator",
+    "check_best_discriminator_loss",
     "check_undecided_discriminator_loss",
     "check_feature_loss",
     "check_hifigan_mel",
@@ -209,72 +209,70 @@ def check_hifigan_mel(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------
-# The optimal discriminator and an undecided one
+# The best discriminator loss and an undecided discriminator
 # --------------------------------------------------------------------------------------------------
 
 
-def _optimal_discriminator(p_data: torch.Tensor, p_generated: torch.Tensor, a: float, b: float) -> torch.Tensor:
-    # the minimiser of p_data·(D − b)² + p_generated·(D − a)² at each point
-    return (b * p_data + a * p_generated) / (p_data + p_generated)
+def _best_discriminator_loss(p_data: torch.Tensor, p_generated: torch.Tensor) -> torch.Tensor:
+    # min over D of Σ_x p_data·(D − 1)² + p_generated·D², reached at D* = p_data / (p_data + p_generated)
+    total = p_data + p_generated
+    reached = total > 0
+    d_star = p_data[reached] / total[reached]
+    return (p_data[reached] * (d_star - 1) ** 2 + p_generated[reached] * d_star**2).sum()
 
 
-def check_optimal_discriminator(fn: Callable[[torch.Tensor, torch.Tensor, float, float], torch.Tensor]) -> bool:
-    """Check ``fn(p_data, p_generated, a, b)`` → the optimal least-squares discriminator ``D*`` at each point.
+def check_best_discriminator_loss(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
+    """Check ``fn(p_data, p_generated)`` → the smallest expected loss of one HiFi-GAN sub-discriminator.
 
-    ``D*`` minimises ``E_data[(D − b)²] + E_generated[(D − a)²]`` (label ``b`` for real, ``a`` for generated
-    examples): ``D* = (b·p_data + a·p_generated) / (p_data + p_generated)``. The cases use HiFi-GAN's labels
-    (a = 0, b = 1), LSGAN's Pearson χ² labels (a = −1, b = 1), arbitrary ones, and points that only one
-    distribution reaches.
+    For discrete distributions (1-D tensors of probabilities over the same outcomes), the minimum over every
+    discriminator of ``Σ_x p_data(x)·(D(x) − 1)² + p_generated(x)·D(x)²``, a 0-dim tensor. The reference puts
+    the optimal discriminator ``D* = p_data / (p_data + p_generated)`` into the loss; outcomes that neither
+    distribution produces contribute nothing.
     """
     generator = torch.Generator().manual_seed(5)
     p_data = torch.rand(12, generator=generator, dtype=torch.float64) + 0.05
     p_generated = torch.rand(12, generator=generator, dtype=torch.float64) + 0.05
     p_data, p_generated = p_data / p_data.sum(), p_generated / p_generated.sum()
-    disjoint_data = torch.tensor([0.5, 0.3, 0.2, 0.0, 0.0], dtype=torch.float64)
-    disjoint_generated = torch.tensor([0.0, 0.1, 0.1, 0.4, 0.4], dtype=torch.float64)
+    disjoint_data = torch.tensor([0.5, 0.5, 0.0, 0.0], dtype=torch.float64)
+    disjoint_generated = torch.tensor([0.0, 0.0, 0.4, 0.6], dtype=torch.float64)
+    gaps_data = torch.tensor([0.3, 0.0, 0.3, 0.4, 0.0], dtype=torch.float64)
+    gaps_generated = torch.tensor([0.1, 0.0, 0.5, 0.0, 0.4], dtype=torch.float64)
 
-    def hints_for(pd, pg, a, b):
-        hints = [
+    def hints_for(pd, pg):
+        total = pd + pg
+        reached = total > 0
+        pd, pg, total = pd[reached], pg[reached], total[reached]
+        return [
             (
-                functools.partial(_close, b=_optimal_discriminator(pd, pg, b, a)),
-                "the labels are swapped: real data (density p_data) is pushed towards b, generated towards a.",
+                functools.partial(_close, b=(pg**2 / total).sum()),
+                "that is the generator's criterion C(G) of section 3.1; put D* into the discriminator's loss.",
             ),
             (
-                functools.partial(_close, b=(b * pd + a * pg) / 2),
-                "divide by p_data + p_generated (the weights of the two squared errors), not by 2.",
+                functools.partial(_close, b=torch.tensor(0.5, dtype=torch.float64)),
+                "that is the loss of an undecided discriminator (D = 1/2 everywhere); D* adapts to each "
+                "outcome: D* = p_data / (p_data + p_generated).",
             ),
             (
-                functools.partial(_close, b=torch.full_like(pd, (a + b) / 2)),
-                "the optimum depends on the densities: set the derivative of "
-                "p_data·(D − b)² + p_generated·(D − a)² to zero at each point.",
+                functools.partial(_close, b=(pd * pg / total).sum() / 2),
+                "that is half of it (LSGAN's factors 1/2); HiFi-GAN's loss has no 1/2 in front of the expectations.",
+            ),
+            (
+                functools.partial(_close, b=(pd * pg).sum()),
+                "simplify p_data·(D* − 1)² + p_generated·D*² carefully: it is p_data·p_generated / (p_data + "
+                "p_generated) at each outcome.",
             ),
         ]
-        if (a, b) != (0.0, 1.0):
-            hints.append(
-                (
-                    functools.partial(_close, b=pd / (pd + pg)),
-                    "that is the answer for labels a = 0, b = 1 only; keep a and b general.",
-                )
-            )
-        return hints
 
     cases = [
-        Case(
-            f"{description} (a = {a:g}, b = {b:g})",
-            (pd, pg, a, b),
-            _optimal_discriminator(pd, pg, a, b),
-            hints=hints_for(pd, pg, a, b),
-            atol=1e-9,
-            rtol=1e-9,
-        )
-        for description, pd, pg, a, b in (
-            ("HiFi-GAN's labels", p_data, p_generated, 0.0, 1.0),
-            ("LSGAN's Pearson chi-square labels", p_data, p_generated, -1.0, 1.0),
-            ("other labels", p_data, p_generated, 0.2, 0.7),
-            ("points only one distribution reaches", disjoint_data, disjoint_generated, 0.0, 1.0),
+        Case(description, (pd, pg), _best_discriminator_loss(pd, pg), hints=hints_for(pd, pg), atol=1e-9, rtol=1e-9)
+        for description, pd, pg in (
+            ("two distributions over 12 outcomes", p_data, p_generated),
+            ("a perfect generator (p_generated = p_data)", p_data, p_data.clone()),
+            ("distributions that never produce the same outcome", disjoint_data, disjoint_generated),
+            ("outcomes that neither distribution produces", gaps_data, gaps_generated),
         )
     ]
-    return run_cases("check_optimal_discriminator", fn, cases)
+    return run_cases("check_best_discriminator_loss", fn, cases)
 
 
 @functools.lru_cache(maxsize=1)
