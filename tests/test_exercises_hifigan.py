@@ -123,6 +123,21 @@ def test_best_discriminator_loss_rejects_usual_mistakes(wrong, hint):
         checks.check_best_discriminator_loss(wrong)
 
 
+def test_lsgan_optimal_score():
+    # D* = (b p_data + a p_g) / (p_data + p_g) with a = -1, b = 1, p_data = 3 p_g: (3 - 1) / 4
+    assert checks.check_lsgan_optimal_score((3 * 1 + 1 * -1) / 4) is True
+    assert checks.check_lsgan_optimal_score(0.505) is True
+    for wrong, hint in (
+        (0.75, "HiFi-GAN's labels"),
+        (-0.5, "swapped"),
+        (0.0, "equally likely"),
+        (2.0, "divide"),
+        (0.3, "expected 0.5"),
+    ):
+        with pytest.raises(ExerciseCheckError, match=hint):
+            checks.check_lsgan_optimal_score(wrong)
+
+
 # --------------------------------------------------------------------------------------------------
 # Predictions: an undecided discriminator, the mel term's share
 # --------------------------------------------------------------------------------------------------

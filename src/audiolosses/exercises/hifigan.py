@@ -2,8 +2,8 @@
 the mel front end and the balance of the generator's terms.
 
 Two kinds of check: ``check_discriminator_loss``, ``check_best_discriminator_loss``, ``check_feature_loss`` and
-``check_hifigan_mel`` take the learner's function; ``check_undecided_discriminator_loss`` and
-``check_mel_share`` take a predicted number and compare it with the value the package computes.
+``check_hifigan_mel`` take the learner's function; ``check_lsgan_optimal_score``,
+``check_undecided_discriminator_loss`` and ``check_mel_share`` take a predicted number and compare it with the value the package computes.
 
 Notebook: book/03_hifigan_losses.ipynb
 """
@@ -21,6 +21,7 @@ from ._core import Case, ExerciseCheckError, run_cases
 __all__ = [
     "check_discriminator_loss",
     "check_best_discriminator_loss",
+    "check_lsgan_optimal_score",
     "check_undecided_discriminator_loss",
     "check_feature_loss",
     "check_hifigan_mel",
@@ -273,6 +274,43 @@ def check_best_discriminator_loss(fn: Callable[[torch.Tensor, torch.Tensor], tor
         )
     ]
     return run_cases("check_best_discriminator_loss", fn, cases)
+
+
+def _trained_score(p_data: float, p_generated: float, a: float, b: float, steps: int = 200) -> float:
+    """The least-squares discriminator's best score at one point, found by gradient descent (no formula)."""
+    score = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.SGD([score], lr=0.5)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = p_data * (score - b) ** 2 + p_generated * (score - a) ** 2
+        loss.backward()
+        optimizer.step()
+    return score.item()
+
+
+def check_lsgan_optimal_score(prediction) -> bool:
+    """Check a predicted number: the optimal score with LSGAN's labels a = −1, b = 1 where p_data = 3·p_g.
+
+    The expected value is found by gradient descent on ``p_data·(D − b)² + p_g·(D − a)²`` at that point (with
+    ``p_data = 3/4``, ``p_g = 1/4``); a prediction within 0.01 passes.
+    """
+    expected = _trained_score(0.75, 0.25, -1.0, 1.0)
+    hints = [
+        (_near(0.75, 0.01), "that is the optimum with HiFi-GAN's labels a = 0, b = 1; here a = −1."),
+        (_near(-0.5, 0.01), "the labels are swapped: p_data weighs the real label b = 1, p_g the label a = −1."),
+        (_near(0.0, 0.01), "(a + b) / 2 is the optimum only where both kinds of audio are equally likely."),
+        (_near(3.0, 0.01), "D* is a weighted average of the labels: divide by p_data + p_g."),
+        (_near(2.0, 0.01), "D* is a weighted average of the labels: divide by p_data + p_g."),
+    ]
+    case = Case(
+        "labels a = −1, b = 1; p_data = 3 p_g",
+        (),
+        torch.tensor(expected, dtype=torch.float64),
+        hints=hints,
+        atol=0.01,
+        rtol=0.0,
+    )
+    return run_cases("check_lsgan_optimal_score", _prediction(prediction, "the prediction"), [case])
 
 
 @functools.lru_cache(maxsize=1)
