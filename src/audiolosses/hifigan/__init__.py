@@ -7,15 +7,18 @@ map and the feature maps of every layer. The losses, written as in the original 
 * **Discriminator (least squares, LSGAN {Mao et al. 2017}):**
   ``Σ_k [mean((1 − D_k(y))²) + mean(D_k(ŷ)²)]``: real audio is pushed to 1, generated audio to 0.
 * **Generator, adversarial:** ``Σ_k mean((1 − D_k(ŷ))²)``.
-* **Feature matching:** ``2 · Σ_k Σ_l mean|D_k^l(y) − D_k^l(ŷ)|`` over *every* feature map the
-  discriminator returns (its final score map included). The factor 2 is HiFi-GAN's λ_fm, which the
-  original hard-codes inside the function; here it is the ``weight`` argument.
+* **Feature matching:** ``L_FM = Σ_k Σ_l mean|D_k^l(y) − D_k^l(ŷ)|`` over *every* feature map the
+  discriminator returns (its final score map included), with no weight inside. The generator's objective
+  multiplies it once by λ_fm = 2. HiFi-GAN's own ``feature_loss`` returns ``2 · L_FM`` (it hard-codes λ_fm
+  inside); :func:`~audiolosses.hifigan.losses.feature_loss` does the same with its default ``weight=2`` and
+  gives ``L_FM`` itself with ``weight=1``.
 * **Mel:** ``mean|mel(y) − mel(ŷ)|`` with HiFi-GAN's front end (:func:`~audiolosses.hifigan.mel.mel_spectrogram`):
   Slaney mel with Slaney area norm, the STFT *magnitude* with ``1e-9`` inside the square root, reflect padding of
   ``(n_fft − hop)/2`` samples, natural log of ``clamp(x, 1e-5)``. It lives in HiFi-GAN's training loop, not in its
   ``generator_loss``, and is weighted by λ_mel = 45.
 
-The generator's objective is ``adv + λ_fm·fm + λ_mel·mel`` summed over both discriminators
+The generator's objective is ``L_adv + λ_fm·L_FM + λ_mel·L_mel``, adversarial and feature terms summed over both
+discriminators
 (:func:`~audiolosses.hifigan.losses.generator_objective`). Sums run over sub-discriminators and layers; means run
 within each.
 

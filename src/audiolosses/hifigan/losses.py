@@ -142,17 +142,20 @@ def generator_loss(disc_outputs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, 
 def feature_loss(
     fmap_r: Sequence[Sequence[torch.Tensor]], fmap_g: Sequence[Sequence[torch.Tensor]], *, weight: float = LAMBDA_FM
 ) -> torch.Tensor:
-    """HiFi-GAN's feature-matching loss: ``weight · Σ_k Σ_l mean|D_k^l(y) − D_k^l(ŷ)|``.
+    """HiFi-GAN's feature-matching loss, ``weight · L_FM`` with ``L_FM = Σ_k Σ_l mean|D_k^l(y) − D_k^l(ŷ)|``.
 
-    Every layer the discriminator returns is included, its final score map too. The real features are
-    *not* detached (as in the original); their gradient only reaches the discriminator, whose
-    optimiser is not stepped with this loss.
+    ``L_FM`` is the feature-matching term of the course's notation, without a weight: ``weight=1`` returns
+    it. The default ``weight=2`` returns ``λ_fm · L_FM``, which is what HiFi-GAN's own ``feature_loss``
+    computes (it hard-codes λ_fm = 2 inside); :func:`generator_objective` uses ``weight=1`` and applies
+    λ_fm once. Every layer the discriminator returns is included, its final score map too. The real
+    features are *not* detached (as in the original); their gradient only reaches the discriminator,
+    whose optimiser is not stepped with this loss.
 
     Args:
         fmap_r: per sub-discriminator, the list of its feature maps for real audio ``y``.
         fmap_g: the same for generated audio ``ŷ``; same nesting and shapes.
-        weight: the factor in front of the sum, default 2 (HiFi-GAN's λ_fm, which the original
-            hard-codes inside this function). Use ``weight=1`` for the bare sum of L1 distances.
+        weight: the factor in front of ``L_FM``, default 2 (HiFi-GAN's λ_fm, which the original
+            hard-codes inside this function). Use ``weight=1`` for ``L_FM`` itself.
 
     Returns:
         0-dim tensor.
@@ -200,10 +203,10 @@ def generator_objective(
     lambda_mel: float = LAMBDA_MEL,
     **mel_settings,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """HiFi-GAN's whole generator objective: ``adv + λ_fm · fm + λ_mel · mel``.
+    """HiFi-GAN's whole generator objective: ``L_adv + λ_fm · L_FM + λ_mel · L_mel``.
 
-    ``adv`` and ``fm`` are summed over the discriminators (MPD and MSD in HiFi-GAN), ``fm`` is the bare
-    sum of L1 distances (``feature_loss(..., weight=1)``) and ``mel`` the full-band
+    ``L_adv`` and ``L_FM`` are summed over the discriminators (MPD and MSD in HiFi-GAN), ``L_FM`` is the
+    unweighted sum of L1 distances (``feature_loss(..., weight=1)``) and ``L_mel`` the full-band
     :func:`~audiolosses.hifigan.mel.mel_loss`. With the defaults this equals the original's ``loss_gen_s +
     loss_gen_f + loss_fm_s + loss_fm_f + 45 · loss_mel``.
 
@@ -224,8 +227,8 @@ def generator_objective(
         input, target: ``[batch, 1, time]``; discriminator outputs as the discriminators return them.
 
     Returns:
-        ``(total, parts)``: the 0-dim objective and a dict with the unweighted ``"adversarial"``,
-        ``"feature_matching"`` and ``"mel"`` terms and the ``"total"``.
+        ``(total, parts)``: the 0-dim objective and a dict with the unweighted ``"adversarial"``
+        (``L_adv``), ``"feature_matching"`` (``L_FM``) and ``"mel"`` (``L_mel``) terms and the ``"total"``.
 
     Raises:
         TypeError, ValueError: on malformed discriminator results, mismatched shapes, negative weights.
@@ -272,7 +275,8 @@ class FeatureLoss(nn.Module):
     """:func:`feature_loss` as a module; ``forward(fmap_r, fmap_g)``.
 
     Args:
-        weight: the factor in front of the sum of per-layer L1 distances (default 2, HiFi-GAN's λ_fm).
+        weight: the factor in front of ``L_FM``, the sum of per-layer L1 distances (default 2, HiFi-GAN's
+            λ_fm, as in the original's ``feature_loss``; 1 gives ``L_FM`` itself).
     """
 
     def __init__(self, *, weight: float = LAMBDA_FM):
