@@ -33,9 +33,13 @@ from .component import (
     check_two_component_loss,
 )
 from .hifigan import (
+    check_best_discriminator_loss,
     check_discriminator_loss,
     check_feature_loss,
     check_hifigan_mel,
+    check_lsgan_optimal_score,
+    check_mel_share,
+    check_undecided_discriminator_loss,
 )
 from .kl import (
     check_collapsed_output,
@@ -105,8 +109,12 @@ __all__ = [
     "check_independent_noise_snr",
     # chapter 3
     "check_discriminator_loss",
+    "check_best_discriminator_loss",
+    "check_lsgan_optimal_score",
+    "check_undecided_discriminator_loss",
     "check_feature_loss",
     "check_hifigan_mel",
+    "check_mel_share",
     # chapter 4
     "check_erb",
     "check_bark_centres",
