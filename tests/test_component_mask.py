@@ -77,9 +77,7 @@ def test_excess_is_the_weighted_distance_to_the_optimum():
 
 def test_training_pulls_the_network_towards_the_free_optimum():
     speech, noise, mixture = magnitudes(seed=5)
-    result = mask_experiment.train_mask_network(
-        mixture, speech, noise, alpha=0.3, hidden=16, steps=150, lr=1e-2
-    )
+    result = mask_experiment.train_mask_network(mixture, speech, noise, alpha=0.3, hidden=16, steps=150, lr=1e-2)
     assert result.mask.shape == mixture.shape and result.mask.dtype == torch.float64
     assert len(result.losses) == 150 and result.losses[-1] < result.losses[0]
     start = mask_experiment.MaskNet(9, hidden=16).double()
@@ -87,24 +85,16 @@ def test_training_pulls_the_network_towards_the_free_optimum():
     before = mask_experiment.excess_over_optimum(start(features).detach(), speech, noise, alpha=0.3)
     after = mask_experiment.excess_over_optimum(result.mask, speech, noise, alpha=0.3)
     assert after["weighted_distance"] < 0.2 * before["weighted_distance"]
-    again = mask_experiment.train_mask_network(
-        mixture, speech, noise, alpha=0.3, hidden=16, steps=150, lr=1e-2
-    )
+    again = mask_experiment.train_mask_network(mixture, speech, noise, alpha=0.3, hidden=16, steps=150, lr=1e-2)
     torch.testing.assert_close(again.mask, result.mask)  # reproducible
 
 
 def test_three_components_train_like_two_with_the_effective_alpha():
     speech, noise, mixture = magnitudes(freq=17, frames=60, seed=6)
     settings = {"hidden": 16, "steps": 150, "lr": 1e-2}
-    three = mask_experiment.train_mask_network(
-        mixture, speech, noise, alpha=0.1, beta=0.8, **settings
-    )
-    two_eff = mask_experiment.train_mask_network(
-        mixture, speech, noise, alpha=0.5, **settings
-    )
-    two_same = mask_experiment.train_mask_network(
-        mixture, speech, noise, alpha=0.1, **settings
-    )
+    three = mask_experiment.train_mask_network(mixture, speech, noise, alpha=0.1, beta=0.8, **settings)
+    two_eff = mask_experiment.train_mask_network(mixture, speech, noise, alpha=0.5, **settings)
+    two_same = mask_experiment.train_mask_network(mixture, speech, noise, alpha=0.1, **settings)
     energy = speech**2 + noise**2
 
     def distance(a, b):

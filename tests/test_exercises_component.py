@@ -123,3 +123,24 @@ def test_equal_bin_gain_prediction(capsys):
             component_exercises.check_equal_bin_gain(wrong)
     with pytest.raises(ExerciseCheckError, match="expected a number, got bool"):
         component_exercises.check_equal_bin_gain(True)
+
+
+def test_signal_approximation_mask(capsys):
+    assert component_exercises.check_signal_approximation_mask(lambda s, x: s / x)
+    assert "check_signal_approximation_mask: all 2 cases passed" in capsys.readouterr().out
+    # the optimum it names is a stationary point of (M|X| - S)^2, and a minimum
+    generator = torch.Generator().manual_seed(0)
+    speech = torch.rand(3, 4, generator=generator, dtype=torch.float64) + 0.1
+    mixture = torch.rand(3, 4, generator=generator, dtype=torch.float64) + 0.1
+    gains = (speech / mixture).requires_grad_(True)
+    (gains * mixture - speech).pow(2).sum().backward()
+    assert float(gains.grad.abs().max()) < 1e-12
+    for nudge in (-0.01, 0.01):
+        assert float(((gains.detach() + nudge) * mixture - speech).pow(2).sum()) > 0
+    for wrong, hint in [
+        (lambda s, x: s**2 / x**2, "one power of"),
+        (lambda s, x: (s / x).clamp(max=1.0), "do not clip"),
+        (lambda s, x: x / s, "upside down"),
+    ]:
+        with pytest.raises(ExerciseCheckError, match=hint):
+            component_exercises.check_signal_approximation_mask(wrong)

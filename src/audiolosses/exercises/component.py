@@ -18,6 +18,7 @@ __all__ = [
     "check_noise_quality",
     "check_noise_quality_of_ones",
     "check_equal_bin_gain",
+    "check_signal_approximation_mask",
 ]
 
 
@@ -252,3 +253,38 @@ def check_equal_bin_gain(my_equal_bin_gain) -> bool:
         rtol=0.0,
     )
     return _check_prediction("check_equal_bin_gain", my_equal_bin_gain, case)
+
+
+def check_signal_approximation_mask(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
+    """Check ``fn(target, mixture)`` → ``S / |X|``: the per-bin minimiser of ``(M·|X| − S)²``.
+
+    The signal-approximation loss compares the masked mixture with the speech; its derivative
+    ``2|X|(M·|X| − S)`` vanishes at ``M = S / |X|``, which exceeds 1 wherever speech and noise partly
+    cancel (``|X| < S``).
+    """
+    cases = []
+    for description, shape, seed in [
+        ("a [2, 5, 4] batch", (2, 5, 4), 10),
+        ("bins where the mixture is quieter than the speech", (1, 6, 3), 11),
+    ]:
+        mask, target, residual = _inputs(shape, seed)
+        target = target + 0.05
+        mixture = target + residual - 0.3  # some bins below the speech: partial cancellation
+        mixture = mixture.abs() + 0.05
+        expected = target / mixture
+        hints = [
+            (
+                lambda r, t=target, x=mixture: torch.allclose(r, t**2 / x**2, rtol=1e-5),
+                "the loss is quadratic in M but the error is M·|X| − S: one power of |X| cancels.",
+            ),
+            (
+                lambda r, t=target, x=mixture: torch.allclose(r, (t / x).clamp(max=1.0), rtol=1e-5),
+                "nothing bounds this optimum: where |X| < S the best gain is above 1 (do not clip).",
+            ),
+            (
+                lambda r, t=target, x=mixture: torch.allclose(r, x / t, rtol=1e-5),
+                "the fraction is upside down: M·|X| should equal S.",
+            ),
+        ]
+        cases.append(Case(description, (target, mixture), expected, hints=hints, atol=1e-7, rtol=1e-6))
+    return run_cases("check_signal_approximation_mask", fn, cases)

@@ -88,16 +88,13 @@ class MaskNet(nn.Module):
         self.hidden = check_int(hidden, "hidden", minimum=1)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(check_int(seed, "seed"))
-            self.layers = nn.Sequential(
-                nn.Linear(num_bins, hidden), nn.ReLU(), nn.Linear(hidden, num_bins)
-            )
+            self.layers = nn.Sequential(nn.Linear(num_bins, hidden), nn.ReLU(), nn.Linear(hidden, num_bins))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         check_tensor(features, "features", ndim=3)
         if features.shape[1] != self.num_bins:
             raise ValueError(
-                f"features must have {self.num_bins} frequency bins (axis 1), "
-                f"got shape {tuple(features.shape)}"
+                f"features must have {self.num_bins} frequency bins (axis 1), got shape {tuple(features.shape)}"
             )
         return torch.sigmoid(self.layers(features.transpose(1, 2))).transpose(1, 2)
 
