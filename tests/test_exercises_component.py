@@ -82,3 +82,65 @@ def test_noise_quality_mistakes_are_named():
         component_exercises.check_noise_quality(lambda m, r, eps: (m * r - r).pow(2).flatten(1).sum(1))
     with pytest.raises(ExerciseCheckError, match=r"expected shape \(3,\), got \(\)"):
         component_exercises.check_noise_quality(lambda m, r, eps: (m * r - r).pow(2).sum())
+
+
+def test_noise_quality_of_ones_prediction(capsys):
+    assert component_exercises.check_noise_quality_of_ones(0)
+    assert component_exercises.check_noise_quality_of_ones(0.0)
+    assert component_exercises.check_noise_quality_of_ones(torch.tensor(1e-9))
+    assert "check_noise_quality_of_ones: all 1 cases passed" in capsys.readouterr().out
+    # the prediction agrees with the package
+    residual = torch.rand(2, 6, 5, dtype=torch.float64) + 0.1
+    ones = torch.ones_like(residual)
+    computed = component.loss_components(ones, residual, residual)["noise_quality"]
+    assert component_exercises.check_noise_quality_of_ones(computed[0])
+    with pytest.raises(ExerciseCheckError, match="all-zero mask's value"):
+        component_exercises.check_noise_quality_of_ones(1.0)
+    with pytest.raises(ExerciseCheckError, match="opposite vectors"):
+        component_exercises.check_noise_quality_of_ones(2)
+    with pytest.raises(ExerciseCheckError, match="cannot be negative"):
+        component_exercises.check_noise_quality_of_ones(-0.5)
+    with pytest.raises(ExerciseCheckError, match="expected a number, got str"):
+        component_exercises.check_noise_quality_of_ones("0")
+
+
+def test_equal_bin_gain_prediction(capsys):
+    assert component_exercises.check_equal_bin_gain(0.75)
+    assert component_exercises.check_equal_bin_gain(3 / 4)
+    assert component_exercises.check_equal_bin_gain(0.745)
+    assert "check_equal_bin_gain: all 1 cases passed" in capsys.readouterr().out
+    # the prediction agrees with a free mask trained on L3 in a bin where S = R
+    ones = torch.ones(1, 1, 1, dtype=torch.float64)
+    trained, _ = component.train_free_mask(ones, ones, 0.1, 0.6, steps=400, lr=0.02)
+    assert component_exercises.check_equal_bin_gain(float(trained))
+    for wrong, hint in [
+        (0.9, "ignores β"),
+        (0.5, "ordinary Wiener gain"),
+        (0.25, "α_eff itself"),
+        (0.3, "divide the speech weight"),
+    ]:
+        with pytest.raises(ExerciseCheckError, match=hint):
+            component_exercises.check_equal_bin_gain(wrong)
+    with pytest.raises(ExerciseCheckError, match="expected a number, got bool"):
+        component_exercises.check_equal_bin_gain(True)
+
+
+def test_signal_approximation_mask(capsys):
+    assert component_exercises.check_signal_approximation_mask(lambda s, x: s / x)
+    assert "check_signal_approximation_mask: all 2 cases passed" in capsys.readouterr().out
+    # the optimum it names is a stationary point of (M|X| - S)^2, and a minimum
+    generator = torch.Generator().manual_seed(0)
+    speech = torch.rand(3, 4, generator=generator, dtype=torch.float64) + 0.1
+    mixture = torch.rand(3, 4, generator=generator, dtype=torch.float64) + 0.1
+    gains = (speech / mixture).requires_grad_(True)
+    (gains * mixture - speech).pow(2).sum().backward()
+    assert float(gains.grad.abs().max()) < 1e-12
+    for nudge in (-0.01, 0.01):
+        assert float(((gains.detach() + nudge) * mixture - speech).pow(2).sum()) > 0
+    for wrong, hint in [
+        (lambda s, x: s**2 / x**2, "one power of"),
+        (lambda s, x: (s / x).clamp(max=1.0), "do not clip"),
+        (lambda s, x: x / s, "upside down"),
+    ]:
+        with pytest.raises(ExerciseCheckError, match=hint):
+            component_exercises.check_signal_approximation_mask(wrong)

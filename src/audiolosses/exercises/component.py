@@ -1,4 +1,5 @@
-"""Self-checks for chapter 5: the two-component loss, its Wiener optimum and the noise-quality term.
+"""Self-checks for chapter 5: the two-component loss, its Wiener optimum, the noise-quality term and two
+predictions (the noise-quality term of a mask of ones; where the optimum moves when α and β change).
 
 Notebook: book/05_component_loss.ipynb
 """
@@ -11,7 +12,14 @@ import torch
 
 from ._core import Case, ExerciseCheckError, run_cases
 
-__all__ = ["check_two_component_loss", "check_parametric_wiener_mask", "check_noise_quality"]
+__all__ = [
+    "check_two_component_loss",
+    "check_parametric_wiener_mask",
+    "check_noise_quality",
+    "check_noise_quality_of_ones",
+    "check_equal_bin_gain",
+    "check_signal_approximation_mask",
+]
 
 
 def _inputs(shape, seed):
@@ -159,3 +167,124 @@ def check_noise_quality(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.
         ]
         cases.append(Case(description, (mask, residual, 1e-8), expected, hints=hints, atol=1e-6, rtol=1e-5))
     return run_cases("check_noise_quality", fn, cases)
+
+
+def _as_number(check: str, value) -> torch.Tensor:
+    """A predicted number as a 0-dim float64 tensor, or a clear message when it is not one."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return value.detach().reshape(()).to(torch.float64)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ExerciseCheckError(f"{check}: expected a number, got {type(value).__name__}")
+    return torch.tensor(float(value), dtype=torch.float64)
+
+
+def _check_prediction(check: str, value, case: Case) -> bool:
+    """Run one predicted number through the shared machinery (``None``: not attempted yet)."""
+    if value is None:
+        return run_cases(check, None, [case])
+    number = _as_number(check, value)
+    return run_cases(check, lambda: number, [case])
+
+
+def check_noise_quality_of_ones(my_noise_quality_of_ones) -> bool:
+    """Check a predicted number: the noise-quality term ``E_q`` of a mask of ones (any residual ≠ 0).
+
+    ``(1·R)/‖1·R‖ = R/‖R‖``: the unit filtered residual equals the unit residual, so ``E_q = 0`` (up
+    to the tiny ``eps`` in the norms). The same holds for any constant gain ``g > 0``: the term is blind
+    to the level of the noise that gets through, only its shape counts.
+    """
+    hints = [
+        (
+            lambda r: bool(abs(r - 1.0) < 0.05),
+            "1 is the all-zero mask's value; with M = 1 the filtered residual is the residual itself.",
+        ),
+        (
+            lambda r: bool(abs(r - 2.0) < 0.05) or bool(abs(r - 4.0) < 0.05),
+            "2 - 2 cos θ is largest for opposite vectors; the mask of ones leaves them identical (θ = 0).",
+        ),
+        (
+            lambda r: bool(r < 0),
+            "a squared norm cannot be negative.",
+        ),
+    ]
+    case = Case(
+        "E_q for M = 1",
+        (),
+        torch.tensor(0.0, dtype=torch.float64),
+        hints=[(p, m + " E_q = ‖R/‖R‖ − R/‖R‖‖² = 0.") for p, m in hints],
+        atol=1e-6,
+        rtol=0.0,
+    )
+    return _check_prediction("check_noise_quality_of_ones", my_noise_quality_of_ones, case)
+
+
+def check_equal_bin_gain(my_equal_bin_gain) -> bool:
+    """Check a predicted gain: the free-mask optimum of ``L₃`` with ``α = 0.1, β = 0.6`` in a bin with
+    ``S = R``.
+
+    With ``E_q`` negligible, ``L₃ ∝ (1 − α − β)E_s + αE_n = (1 − β)[(1 − α_eff)E_s + α_eff·E_n]`` with
+    ``α_eff = α / (1 − β) = 0.25``; where ``S = R`` the parametric Wiener gain is ``1 − α_eff = 0.75``.
+    Accepted within 0.01.
+    """
+    hints = [
+        (
+            lambda r: bool(abs(r - 0.9) < 0.01),
+            "0.9 = 1 − α ignores β: the speech weight is 1 − α − β, so β also shifts the balance.",
+        ),
+        (
+            lambda r: bool(abs(r - 0.5) < 0.01),
+            "0.5 is the ordinary Wiener gain for S = R (α_eff = 0.5); here α_eff = α / (1 − β).",
+        ),
+        (
+            lambda r: bool(abs(r - 0.25) < 0.01),
+            "0.25 is α_eff itself; the gain where S = R is (1 − α_eff)S² / ((1 − α_eff)S² + α_eff S²).",
+        ),
+        (
+            lambda r: bool(abs(r - 0.3) < 0.01) or bool(abs(r - 0.75**0.5) < 0.01),
+            "divide the speech weight 1 − α − β by the sum of the two weights, (1 − α − β) + α.",
+        ),
+    ]
+    case = Case(
+        "gain where S = R, alpha 0.1, beta 0.6",
+        (),
+        torch.tensor(0.75, dtype=torch.float64),
+        hints=hints,
+        atol=0.01,
+        rtol=0.0,
+    )
+    return _check_prediction("check_equal_bin_gain", my_equal_bin_gain, case)
+
+
+def check_signal_approximation_mask(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
+    """Check ``fn(target, mixture)`` → ``S / |X|``: the per-bin minimiser of ``(M·|X| − S)²``.
+
+    The signal-approximation loss compares the masked mixture with the speech; its derivative
+    ``2|X|(M·|X| − S)`` vanishes at ``M = S / |X|``, which exceeds 1 wherever speech and noise partly
+    cancel (``|X| < S``).
+    """
+    cases = []
+    for description, shape, seed in [
+        ("a [2, 5, 4] batch", (2, 5, 4), 10),
+        ("bins where the mixture is quieter than the speech", (1, 6, 3), 11),
+    ]:
+        mask, target, residual = _inputs(shape, seed)
+        target = target + 0.05
+        mixture = target + residual - 0.3  # some bins below the speech: partial cancellation
+        mixture = mixture.abs() + 0.05
+        expected = target / mixture
+        hints = [
+            (
+                lambda r, t=target, x=mixture: torch.allclose(r, t**2 / x**2, rtol=1e-5),
+                "the loss is quadratic in M but the error is M·|X| − S: one power of |X| cancels.",
+            ),
+            (
+                lambda r, t=target, x=mixture: torch.allclose(r, (t / x).clamp(max=1.0), rtol=1e-5),
+                "nothing bounds this optimum: where |X| < S the best gain is above 1 (do not clip).",
+            ),
+            (
+                lambda r, t=target, x=mixture: torch.allclose(r, x / t, rtol=1e-5),
+                "the fraction is upside down: M·|X| should equal S.",
+            ),
+        ]
+        cases.append(Case(description, (target, mixture), expected, hints=hints, atol=1e-7, rtol=1e-6))
+    return run_cases("check_signal_approximation_mask", fn, cases)
