@@ -28,8 +28,11 @@ from .atlas import (
     check_spearman,
 )
 from .component import (
+    check_equal_bin_gain,
     check_noise_quality,
+    check_noise_quality_of_ones,
     check_parametric_wiener_mask,
+    check_signal_approximation_mask,
     check_two_component_loss,
 )
 from .hifigan import (
@@ -124,6 +127,9 @@ __all__ = [
     "check_two_component_loss",
     "check_parametric_wiener_mask",
     "check_noise_quality",
+    "check_noise_quality_of_ones",
+    "check_equal_bin_gain",
+    "check_signal_approximation_mask",
     # chapter 6
     "check_kl_standard_normal",
     "check_kl_batchmean",
