@@ -1,5 +1,6 @@
 """Chapter 6's self-checks accept right answers and name the usual mistakes."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -44,7 +45,7 @@ def test_kl_standard_normal_mistakes_are_named(wrong, hint):
 @pytest.mark.parametrize(
     "wrong, hint",
     [
-        (lambda m, s: kl_standard_normal(m, s).mean(), "upstream's reduction"),
+        (lambda m, s: kl_standard_normal(m, s).mean(), "reduction in auralflow's code"),
         (lambda m, s: kl_standard_normal(m, s).sum(), "divide by the batch size"),
         (lambda m, s: kl_standard_normal(m, s).mean(dim=1).sum(), "axes are swapped"),
     ],
@@ -95,6 +96,7 @@ def test_free_bits_floor_accepts_the_right_number(capsys):
     assert kl_exercises.check_free_bits_floor(4.0)
     assert kl_exercises.check_free_bits_floor(4)
     assert kl_exercises.check_free_bits_floor(torch.tensor(4.0))
+    assert kl_exercises.check_free_bits_floor(np.float32(4.0))
     assert "check_free_bits_floor: all 1 cases passed" in capsys.readouterr().out
 
 

@@ -6,6 +6,7 @@ Notebook: book/06_kl_divergence.ipynb
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 import torch
@@ -105,12 +106,13 @@ def check_kl_batchmean(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor])
                 hints=[
                     (
                         lambda r, e=elementwise: torch.allclose(r, e.mean()),
-                        "that is the mean over every element (upstream's reduction); sum over the latent dimensions, "
-                        "then average over the batch.",
+                        "that is the mean over every element (the reduction in auralflow's code); sum over the "
+                        "latent dimensions, then average over the batch.",
                     ),
                     (
                         lambda r, e=elementwise: torch.allclose(r, e.sum()),
-                        "that is the sum over everything (auralflow's formula); divide by the batch size.",
+                        "that is the sum over everything (the formula in auralflow's README); divide by the "
+                        "batch size.",
                     ),
                     (
                         lambda r, e=elementwise: torch.allclose(r, e.mean(dim=1).sum()),
@@ -205,7 +207,7 @@ def _number_answer(check: str, answer):
         return None
     if isinstance(answer, torch.Tensor) and answer.numel() == 1:
         answer = answer.item()
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         raise ExerciseCheckError(f"{check}: expected a number, got {type(answer).__name__} {answer!r}")
     value = float(answer)
     return lambda: torch.tensor(value, dtype=torch.float64)
