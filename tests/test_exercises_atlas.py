@@ -68,6 +68,37 @@ def test_spearman_mistakes_are_named():
         atlas_exercises.check_spearman(lambda x, y: float(spearman(x, y)))
 
 
+def test_spearman_rank_difference_shortcut_fails_on_ties_with_a_hint():
+    def shortcut(x, y):  # 1 - 6·Σd²/(n(n² - 1)): right without ties, wrong with them
+        d = torch.tensor(scipy.stats.rankdata(x.numpy()) - scipy.stats.rankdata(y.numpy()), dtype=torch.float64)
+        n = len(x)
+        return 1 - 6 * d.pow(2).sum() / (n * (n * n - 1))
+
+    with pytest.raises(ExerciseCheckError, match="only without ties"):
+        atlas_exercises.check_spearman(shortcut)
+
+
+def test_other_correct_answers_pass(capsys):
+    def quantize_by_codes(x, bits):  # integer codes, then back to full scale
+        half = 2 ** (bits - 1)
+        return torch.round(x * half).clamp(-half, half - 1) / half
+
+    def quantize_half_up(x, bits):
+        step = 2.0 ** (1 - bits)
+        return torch.clamp(torch.floor(x / step + 0.5) * step, -1, 1 - step)
+
+    def spearman_with_scipy_ranks(x, y):
+        ranks = torch.stack([torch.tensor(scipy.stats.rankdata(v.numpy())) for v in (x, y)])
+        return torch.corrcoef(ranks)[0, 1]
+
+    assert atlas_exercises.check_quantize(quantize_by_codes)
+    assert atlas_exercises.check_quantize(quantize_half_up)
+    assert atlas_exercises.check_normalized_response(lambda v, i, a: 1 - (a - v) / (a - i))
+    assert atlas_exercises.check_spearman(spearman_with_scipy_ranks)
+    assert atlas_exercises.check_gain_response(0.28)  # two decimals, as the statement allows
+    assert atlas_exercises.check_reverb_growth(" Spectral")  # case and spaces do not matter
+
+
 def test_interval_width_prediction(capsys):
     assert atlas_exercises.check_interval_width(2**0.5)  # the 1/sqrt(n) answer
     assert "measured: 1.4" in capsys.readouterr().out

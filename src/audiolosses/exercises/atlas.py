@@ -153,6 +153,13 @@ def check_spearman(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> 
         ranks[v.argsort(stable=True)] = torch.arange(len(v), dtype=v.dtype)
         return ranks
 
+    def rank_difference_shortcut(a, b):  # 1 - 6·Σd²/(n(n² - 1)) on average ranks: exact only without ties
+        from scipy.stats import rankdata
+
+        d = torch.tensor(rankdata(a.numpy()) - rankdata(b.numpy()), dtype=torch.float64)
+        n = len(a)
+        return 1 - 6 * d.pow(2).sum() / (n * (n * n - 1))
+
     cases = [
         Case(
             "a monotone but non-linear relation",
@@ -175,7 +182,12 @@ def check_spearman(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> 
                 (
                     lambda r: torch.allclose(r, pearson(ordinal(ties_x), ordinal(ties_y))),
                     "tied values must share the average of their ranks (2, 2, 2 at ranks 1, 2, 3 all get 2).",
-                )
+                ),
+                (
+                    lambda r: torch.allclose(r, rank_difference_shortcut(ties_x, ties_y)),
+                    "the shortcut 1 - 6·Σd²/(n(n² - 1)) holds only without ties; with ties, take Pearson's "
+                    "correlation of the average ranks.",
+                ),
             ],
         ),
     ]
@@ -195,6 +207,8 @@ def _option(check: str, value, options: tuple[str, ...]) -> Callable[[], torch.T
     """An option string as a function returning its index among ``options`` (``None`` stays ``None``)."""
     if value is None:
         return None
+    if isinstance(value, str):
+        value = value.strip().lower()  # "Spectral " is the same choice as "spectral"
     if value not in options:
         raise ExerciseCheckError(f"{check}: choose one of {', '.join(map(repr, options))}; got {value!r}")
     return lambda: torch.tensor(float(options.index(value)), dtype=torch.float64)
