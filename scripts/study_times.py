@@ -2,6 +2,7 @@
 
     python scripts/study_times.py          # print the estimates
     python scripts/study_times.py --check  # exit 1 if book/intro.md disagrees with them
+    python scripts/study_times.py --write  # write them into book/intro.md's chapter table
 
 The estimate is a rule of thumb, stated in the intro: 120 words of prose a minute (technical reading, with
 its formulas), half a minute per code cell (run it, look at the output) and 10 minutes per exercise,
@@ -51,13 +52,27 @@ def intro_times() -> dict[str, str]:
     return {m.group(2): m.group(3) for m in rows if m}
 
 
+def write_intro(expected: dict[str, str]) -> None:
+    path = ROOT / "book" / "intro.md"
+    lines = []
+    for line in path.read_text().splitlines():
+        match = ROW.match(line)
+        if match and match.group(2) in expected:
+            line = line[: line.rstrip().rstrip("|").rstrip().rfind("|")] + f"| {expected[match.group(2)]} |"
+        lines.append(line)
+    path.write_text("\n".join(lines) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with book/intro.md")
+    parser.add_argument("--write", action="store_true", help="write the estimates into book/intro.md")
     args = parser.parse_args()
     expected = {path.stem: format_minutes(estimate_minutes(path)) for path in chapters()}
     for name, time in expected.items():
         print(f"{name:40} {time}")
+    if args.write:
+        write_intro(expected)
     if args.check:
         found = intro_times()
         wrong = {n: (found.get(n), t) for n, t in expected.items() if found.get(n) != t}
