@@ -46,11 +46,6 @@ ALLOWED = {
         "0.3": "an exercise's alpha",
         "0.01": "an exercise's nudge",
         "9.5": "a difference of two printed values, 20.43 - 10.89",
-        "5.1": "figure number",
-        "5.2": "figure number",
-        "5.3": "figure number",
-        "5.4": "figure number",
-        "5.5": "figure number",
     },
     "06_kl_divergence.ipynb": {
         "0.5": "the example's sigma",
