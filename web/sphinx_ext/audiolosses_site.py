@@ -37,6 +37,8 @@ DOCSTRING_CITATIONS = {
     "{Kong et al. 2020}": "kong2020hifigan",
     "{Mao et al. 2017}": "mao2017lsgan",
     "{Kingma & Welling 2014}": "kingma2014vae",
+    "{Kingma et al. 2016}": "kingma2016iaf",
+    "{Bowman et al. 2016}": "bowman2016generating",
     "{Taal et al. 2011}": "taal2011stoi",
     "{Yamamoto et al. 2020}": "yamamoto2020parallel",
     "{Steinmetz and Reiss 2020}": "steinmetz2020auraloss",
