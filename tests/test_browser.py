@@ -9,7 +9,8 @@ fetched from the network and the console is clean apart from the known Jupyter B
 At a phone's size (390x844) and a desktop's (1366x900): the menu and "On this page" buttons open their
 panels (desktop: the menu collapses the sidebar) and there is one search box; moving an explorer's
 control changes its figure; the A/B player switches versions at the same playback position and shows
-each version's levels; no code cell or printed output scrolls sideways at 1366 px. The intro links
+each version's levels; no code cell or printed output scrolls sideways at 1366 px; no inline formula is
+cut off at 390 px. Figure numbers carry the chapter's number (Fig. 2.1). The intro links
 the whole-course archive, which holds the reader notebooks.
 
 Needs the built site (`jupyter-book build .`, after `scripts/vendor_web_assets.sh`) and Debian's
@@ -652,6 +653,41 @@ def test_no_code_cell_or_printed_output_scrolls_sideways_on_a_desktop(browser, d
     assert not overflowing, (
         f"{len(overflowing)} code cells or printed outputs scroll sideways at 1366 px, e.g. {overflowing[:3]}"
     )
+
+
+_CUT_OFF_MATH = """() => [...document.querySelectorAll('article span.math')]
+    .filter(m => m.scrollWidth > m.clientWidth + 1 && !['auto', 'scroll'].includes(getComputedStyle(m).overflowX))
+    .map(m => [m.scrollWidth, m.clientWidth, (m.querySelector('mjx-assistive-mml') || m).textContent.slice(0, 60)])"""
+
+
+@pytest.mark.parametrize("docname", chapters())
+def test_no_inline_formula_is_cut_off_on_a_phone(browser, docname):
+    """An inline formula wider than a phone's column scrolls in its own box (the theme would clip it)."""
+    require_browser()
+    page = OfflinePage(browser, PHONE)
+    try:
+        _open(page, docname)
+        page.page.evaluate(_TYPESET)
+        cut_off = page.page.evaluate(_CUT_OFF_MATH)
+    finally:
+        page.context.close()
+    assert not cut_off, f"{len(cut_off)} inline formulas cut off at 390 px (width, shown, text): {cut_off[:3]}"
+
+
+@pytest.mark.parametrize("docname", [n for n in chapters() if re.search(r"/\d+_", n)])
+def test_figure_numbers_carry_the_chapter_number(browser, docname):
+    """Fig. <chapter>.1, .2, ... in caption order, on every numbered chapter with figures."""
+    require_browser()
+    chapter = int(re.search(r"/(\d+)_", docname).group(1))
+    page = OfflinePage(browser, DESKTOP)
+    try:
+        numbers = _open(page, docname).evaluate(
+            "() => [...document.querySelectorAll('article figcaption .caption-number')].map(e => e.textContent)"
+        )
+    finally:
+        page.context.close()
+    expected = [f"Fig. {chapter}.{k}" for k in range(1, len(numbers) + 1)]
+    assert [n.strip() for n in numbers] == expected
 
 
 def test_intro_links_the_whole_course_archive(offline):

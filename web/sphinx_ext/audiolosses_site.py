@@ -12,6 +12,9 @@
 - Launch buttons: the Colab button opens the chapter's reader notebook (``notebooks/<chapter>.ipynb``)
   instead of ``book/<chapter>.ipynb``; a notebook whose metadata says ``"audiolosses": {"colab": false}``
   gets none (the appendix reads result files that only a clone of the repository has).
+- Figure numbers restart in every chapter and carry its number: "Fig. 2.1" is the first figure of
+  chapter 2 (the chapter is read from the file name, ``book/02_...``), as its section numbers do; Sphinx
+  alone would number the figures of the whole book in one run (chapter 2 would start at Fig. 10).
 - API page: module constants holding a ``Path`` are shown without their value (it is the build
   machine's absolute path), "Notebook: book/<name>.ipynb" lines become links to the chapter, and the
   docstrings' "{Author Year}" citations become bibliography references.
@@ -37,6 +40,8 @@ DOCSTRING_CITATIONS = {
     "{Kong et al. 2020}": "kong2020hifigan",
     "{Mao et al. 2017}": "mao2017lsgan",
     "{Kingma & Welling 2014}": "kingma2014vae",
+    "{Kingma et al. 2016}": "kingma2016iaf",
+    "{Bowman et al. 2016}": "bowman2016generating",
     "{Taal et al. 2011}": "taal2011stoi",
     "{Yamamoto et al. 2020}": "yamamoto2020parallel",
     "{Steinmetz and Reiss 2020}": "steinmetz2020auraloss",
@@ -234,6 +239,25 @@ def _bibliography_labels():
     register_plugin("pybtex.style.formatting", "audiolosses", AuthorYearStyle)
 
 
+_CHAPTER_FILE = re.compile(r"(?:^|/)(\d+)_[^/]*$")
+
+
+def _chapter_figure_numbers(app, env):
+    """After Sphinx numbers the figures of the whole book in one run, number each chapter's own from 1,
+    prefixed with the chapter's number (from its file name). Runs after the toctree collector (priority)."""
+    changed = []
+    for docname, by_type in env.toc_fignumbers.items():
+        match = _CHAPTER_FILE.search(docname)
+        if not match:
+            continue
+        chapter = int(match.group(1))
+        for figtype, numbers in by_type.items():
+            ordered = sorted(numbers, key=lambda fig_id: numbers[fig_id])
+            by_type[figtype] = {fig_id: (chapter, k) for k, fig_id in enumerate(ordered, start=1)}
+        changed.append(docname)
+    return changed
+
+
 def setup(app):
     _bibliography_labels()
     app.connect("build-finished", _copy_assets)
@@ -242,6 +266,7 @@ def setup(app):
     app.connect("html-page-context", _launch_buttons, priority=502)  # after sphinx-book-theme adds them
     app.connect("html-page-context", _page_assets, priority=400)  # before myst-nb adds its files
     app.connect("autodoc-process-docstring", _docstring)
+    app.connect("env-get-updated", _chapter_figure_numbers, priority=900)  # after Sphinx numbers them
     _figure_alt_text(app)
     _hide_path_values()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
