@@ -290,3 +290,26 @@ def test_compare_losses_on_the_shipped_seeds():
     for sound, row in table.items():
         assert row["mse"]["n"] == len(seeds)
         assert row["mse"]["mean"] == pytest.approx(np.mean(O.seed_values(seeds, sound, "mse", "rvm", 1000)))
+
+
+def test_results_explorer_draws_every_seed_and_rejects_bad_settings(two_seeds):
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from audiolosses.explorers.perceptual import OverfitResultsExplorer
+
+    seeds = O.load_seeds(two_seeds[0])
+    explorer = OverfitResultsExplorer(seeds, iteration=1)
+    assert repr(explorer) == "OverfitResultsExplorer(sound='speech', measure='rvm', iteration=1)"
+    fig = explorer.figure()
+    left, right = fig.axes
+    assert len(left.lines) == 2 * (len(seeds) + 1) + 1  # per loss: a line per seed and the mean; the marker
+    assert len(right.lines) == 2 and len(right.collections) == 2  # per loss: mean and shaded range
+    grid = explorer.static_grid()
+    assert len(grid["images"]) == 2  # one sound x two judges, at the chosen step only
+    for bad in ({"sound": "drums"}, {"measure": "sdr"}, {"iteration": 5}):
+        with pytest.raises(ValueError):
+            OverfitResultsExplorer(seeds, **bad)
+    with pytest.raises(ValueError, match="non-empty"):
+        OverfitResultsExplorer({})
