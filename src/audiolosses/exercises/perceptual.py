@@ -280,7 +280,7 @@ def check_perfect_on_flip(answer) -> bool:
     speech = _speech_window(8192)
     same, flipped = overfit.evaluate(speech, speech), overfit.evaluate(-speech, speech)
     blind = [m for m in FLIP_MEASURES if abs(same[m] - flipped[m]) < 1e-4]
-    scores = ", ".join(f"{m} {same[m]:.3f} -> {flipped[m]:.3f}" for m in FLIP_MEASURES)
+    scores = "".join(f"\n  {m:<11}{same[m]:>9.3f} -> {flipped[m]:.3f}" for m in FLIP_MEASURES)
     reasons = {
         "mse": "MSE compares samples: the error of -x is -2x, the largest a copy can have",
         "perceptual": "the perceptual loss rectifies each band sample by sample (relu), so -x keeps the half "
@@ -295,11 +295,11 @@ def check_perfect_on_flip(answer) -> bool:
     hints = [
         (
             lambda r, m=m: bool(r[FLIP_MEASURES.index(m)] != float(m in blind)),
-            f"look again at {m}: {reasons[m]}. Scores (target -> flipped): {scores}.",
+            f"look again at {m}: {reasons[m]}. Scores (target -> flipped):{scores}",
         )
         for m in FLIP_MEASURES
     ]
     cases = [Case("which measures score -x like x", (), encode(blind), atol=0.0, rtol=0.0, hints=hints)]
     passed = run_cases(name, lambda: encode(set(answer)), cases)
-    print(f"Scores (target -> flipped): {scores}. Blind to the flip: {blind}.")
+    print(f"Scores (target -> flipped):{scores}\nBlind to the flip: {blind}.")
     return passed
