@@ -90,3 +90,80 @@ def test_negative_cosine_rejects_wrong_answers(wrong, hint):
 def test_checks_reject_a_non_function():
     with pytest.raises(TypeError, match="check_erb"):
         checks.check_erb(3)
+
+
+# --- reasoning exercises: a polarity-invariant loss, the MSE of a flip, which measures a flip fools ----------
+
+from audiolosses import perceptual  # noqa: E402
+
+_LOSS = perceptual.PerceptualLoss.original(reduction="none")
+
+
+def test_polarity_invariant_accepts_both_fixes():
+    assert checks.check_polarity_invariant(lambda e, t: torch.minimum(_LOSS(e, t), _LOSS(-e, t)))
+    full_wave = perceptual.PerceptualLoss.original(reduction="none")
+
+    def abs_rectified(estimate, target):
+        images = []
+        for x in (estimate.double(), target.double()):
+            filtered = perceptual.filter_bank_apply(x, full_wave.bank.double(), method="fft")
+            weights = full_wave.weights.double()[:, None]
+            image = torch.log1p(full_wave.log_factor * filtered.abs()) * weights
+            images.append(image.flatten(1))
+        a, b = images
+        return -(a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1))
+
+    assert checks.check_polarity_invariant(abs_rectified)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda e, t: _LOSS(e, t), "relu keeps one half"),  # the original loss
+        (lambda e, t: _LOSS(e.abs(), t), "failed"),  # rectifies the estimate's waveform only
+        (lambda e, t: -torch.ones(e.shape[0]), "no longer tells sounds apart"),  # blind to everything
+    ],
+)
+def test_polarity_invariant_rejects_wrong_answers(wrong, message):
+    with pytest.raises(ExerciseCheckError, match=message):
+        checks.check_polarity_invariant(wrong)
+
+
+def test_flip_mse_accepts_the_derivation_and_the_direct_computation():
+    assert checks.check_flip_mse(lambda x: 4 * x.pow(2).flatten(1).mean(dim=1))
+    assert checks.check_flip_mse(lambda x: (-x - x).pow(2).flatten(1).mean(dim=1))
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda x: x.pow(2).flatten(1).mean(dim=1), "mean power"),
+        (lambda x: 2 * x.pow(2).flatten(1).mean(dim=1), "not 2x"),
+        (lambda x: 2 * x.pow(2).flatten(1).mean(dim=1).sqrt(), "root mean square"),
+    ],
+)
+def test_flip_mse_rejects_wrong_answers(wrong, hint):
+    with pytest.raises(ExerciseCheckError, match=hint):
+        checks.check_flip_mse(wrong)
+
+
+def test_perfect_on_flip_accepts_the_mel_judges_in_any_container():
+    assert checks.check_perfect_on_flip(["rvm", "log_mel_l1"])
+    assert checks.check_perfect_on_flip(("log_mel_l1", "rvm"))
+    assert checks.check_perfect_on_flip({"rvm", "log_mel_l1"})
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (["rvm"], "log-mel L1 compares mel magnitudes too"),
+        (["rvm", "log_mel_l1", "perceptual"], "rectifies each band"),
+        ([], "RVM compares mel magnitudes"),
+        (["mse", "rvm", "log_mel_l1"], "error of -x is -2x"),
+        ("rvm", "a list of names"),
+        (["sdr"], "not among"),
+    ],
+)
+def test_perfect_on_flip_rejects_wrong_answers(wrong, hint):
+    with pytest.raises(ExerciseCheckError, match=hint):
+        checks.check_perfect_on_flip(wrong)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -166,3 +167,149 @@ def test_command_help_and_bad_arguments():
         O.main(["--sounds", "violin", "--no-progress"])
     with pytest.raises(ValueError, match="sounds"):
         O.run_experiment(sounds=["violin"])
+
+
+# --- several seeds: shipping, loading, aggregating, judging against the spread ---------------------
+
+
+@pytest.fixture(scope="module")
+def two_seeds(tmp_path_factory, tiny_run):
+    """The tiny run (seed 0) plus the same command with --seed 1, shipped with the WAVs of step 2 only."""
+    out, _ = tiny_run
+    root = tmp_path_factory.mktemp("seeds")
+    for name in ("results.json", "speech_target.wav", *(p.name for p in out.glob("speech_*_000?.wav"))):
+        (root / name).write_bytes((out / name).read_bytes())
+    raw = tmp_path_factory.mktemp("seed1_raw")
+    arguments = ["--sounds", "speech", "--iterations", "2", "--checkpoint-every", "1", "--trace-every", "1"]
+    assert O.main(["--out", str(raw), *arguments, "--seed", "1", "--no-progress"]) == 0
+    O.ship_results(raw, root / "seed1", iterations=[2])
+    return root, raw
+
+
+def test_ship_results_keeps_scores_and_only_the_chosen_wavs(two_seeds):
+    root, raw = two_seeds
+    shipped = json.loads((root / "seed1" / "results.json").read_text())
+    original = json.loads((raw / "results.json").read_text())
+    assert sorted(p.name for p in (root / "seed1").glob("*.wav")) == [
+        "speech_mse_0002.wav",
+        "speech_perceptual_0002.wav",
+    ]
+    assert shipped["shipped"]["wav_iterations"] == [2] and shipped["targets"]["speech"]["wav"] is None
+    for kept, full in zip(shipped["runs"], original["runs"]):
+        assert "train_loss" not in kept and len(full["train_loss"]) == 2
+        assert kept["trace"] == full["trace"]
+        for a, b in zip(kept["checkpoints"], full["checkpoints"]):
+            assert {k: v for k, v in a.items() if k != "wav"} == {k: v for k, v in b.items() if k != "wav"}
+            assert a["wav"] == (b["wav"] if a["iteration"] == 2 else None)
+    with pytest.raises(ValueError, match="iterations"):
+        O.ship_results(raw, root / "unused", iterations=[3])
+
+
+def test_load_seeds_reads_every_seed_and_its_audio_where_shipped(two_seeds):
+    root, raw = two_seeds
+    seeds = O.load_seeds(root)
+    assert list(seeds) == [0, 1]
+    assert seeds[1]["targets"]["speech"]["audio"] is None
+    first, last = seeds[1]["runs"][0]["checkpoints"]
+    assert first["audio"] is None and last["audio"].shape == (8192,)
+    torch.testing.assert_close(last["audio"], O.load_results(raw)["runs"][0]["checkpoints"][-1]["audio"])
+    # the two seeds really are different runs
+    assert seeds[0]["runs"][0]["checkpoints"][-1]["rvm"] != seeds[1]["runs"][0]["checkpoints"][-1]["rvm"]
+
+
+def test_load_seeds_refuses_mismatched_or_misnamed_seeds(two_seeds, tmp_path):
+    root, _ = two_seeds
+    for name in ("results.json", "speech_target.wav", *(p.name for p in root.glob("speech_*.wav"))):
+        (tmp_path / name).write_bytes((root / name).read_bytes())
+    shutil.copytree(root / "seed1", tmp_path / "seed7")
+    with pytest.raises(ValueError, match="name it seed1"):
+        O.load_seeds(tmp_path)
+    document = json.loads((root / "seed1" / "results.json").read_text())
+    document["settings"]["iterations"] = 3
+    (tmp_path / "seed7").rename(tmp_path / "seed1")
+    (tmp_path / "seed1" / "results.json").write_text(json.dumps(document))
+    with pytest.raises(ValueError, match="other settings"):
+        O.load_seeds(tmp_path)
+
+
+def test_aggregate_is_mean_and_range_over_seeds(two_seeds):
+    seeds = O.load_seeds(two_seeds[0])
+    rows = O.aggregate(seeds)
+    assert len(rows) == 2 * 2 * len(O.SEED_MEASURES)  # (mse, perceptual) x 2 checkpoints x measures
+    for row in rows:
+        direct = [
+            next(c for c in next(r for r in s["runs"] if r["loss"] == row["loss"])["checkpoints"]
+                 if c["iteration"] == row["iteration"])[row["key"]]
+            for s in seeds.values()
+        ]
+        assert row["values"] == direct and row["n"] == 2
+        assert row["mean"] == pytest.approx(np.mean(direct))
+        assert row["std"] == pytest.approx(np.std(direct, ddof=1))
+        assert row["spread"] == pytest.approx(np.ptp(direct))
+    with pytest.raises(ValueError, match="iteration"):
+        O.seed_values(seeds, "speech", "mse", "rvm", 7)
+    with pytest.raises(ValueError, match="key"):
+        O.seed_values(seeds, "speech", "mse", "audio", 2)
+    with pytest.raises(ValueError, match="no run"):
+        O.seed_values(seeds, "drums", "mse", "rvm", 2)
+
+
+def test_summarise_by_hand():
+    summary = O.summarise([1.0, 2.0, 4.0])
+    assert summary["n"] == 3 and summary["mean"] == pytest.approx(7 / 3)
+    assert summary["std"] == pytest.approx(np.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2 + (4 - 7 / 3) ** 2) / 2))
+    assert (summary["low"], summary["high"], summary["spread"]) == (1.0, 4.0, 3.0)
+    assert O.summarise([5.0])["std"] == 0.0
+    with pytest.raises(ValueError, match="empty"):
+        O.summarise([])
+
+
+@pytest.mark.parametrize(
+    ("mse", "perceptual", "expected"),
+    [
+        ([-5.0, -5.2, -4.9], [-7.0, -7.1, -6.8], "perceptual"),  # 2 dB better, ranges 0.3
+        ([-7.0, -7.1, -6.8], [-5.0, -5.2, -4.9], "mse"),
+        ([-5.0, -6.0, -4.0], [-5.5, -5.6, -5.4], "within the spread"),  # 0.5 dB apart, range 2 dB
+        ([-5.0], [-9.0], "one seed"),
+    ],
+)
+def test_verdict_against_the_spread(mse, perceptual, expected):
+    result = O.verdict(mse, perceptual)
+    assert result["verdict"] == expected
+    assert result["gap"] == pytest.approx(np.mean(mse) - np.mean(perceptual))
+    assert result["spread"] == pytest.approx(max(np.ptp(mse), np.ptp(perceptual)))
+    flipped = O.verdict(mse, perceptual, lower_is_better=False)
+    assert flipped["gap"] == pytest.approx(-result["gap"])
+
+
+def test_compare_losses_on_the_shipped_seeds():
+    seeds = O.load_seeds()
+    assert 0 in seeds and all(len(s["runs"]) == 10 for s in seeds.values())
+    table = O.compare_losses(seeds, "rvm", 1000)
+    assert list(table) == list(audio.EXAMPLES)
+    for sound, row in table.items():
+        assert row["mse"]["n"] == len(seeds)
+        assert row["mse"]["mean"] == pytest.approx(np.mean(O.seed_values(seeds, sound, "mse", "rvm", 1000)))
+
+
+def test_results_explorer_draws_every_seed_and_rejects_bad_settings(two_seeds):
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from audiolosses.explorers.perceptual import OverfitResultsExplorer
+
+    seeds = O.load_seeds(two_seeds[0])
+    explorer = OverfitResultsExplorer(seeds, iteration=1)
+    assert repr(explorer) == "OverfitResultsExplorer(sound='speech', measure='rvm', iteration=1)"
+    fig = explorer.figure()
+    left, right = fig.axes
+    assert len(left.lines) == 2 * (len(seeds) + 1) + 1  # per loss: a line per seed and the mean; the marker
+    assert len(right.lines) == 2 and len(right.collections) == 2  # per loss: mean and shaded range
+    grid = explorer.static_grid()
+    assert len(grid["images"]) == 2  # one sound x two judges, at the chosen step only
+    for bad in ({"sound": "drums"}, {"measure": "sdr"}, {"iteration": 5}):
+        with pytest.raises(ValueError):
+            OverfitResultsExplorer(seeds, **bad)
+    with pytest.raises(ValueError, match="non-empty"):
+        OverfitResultsExplorer({})

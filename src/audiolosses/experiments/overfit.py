@@ -64,6 +64,14 @@ __all__ = [
     "save_results",
     "load_results",
     "results_table",
+    "SEED_MEASURES",
+    "ship_results",
+    "load_seeds",
+    "seed_values",
+    "summarise",
+    "aggregate",
+    "verdict",
+    "compare_losses",
     "main",
 ]
 
@@ -508,7 +516,8 @@ def load_results(path: str | Path | None = None) -> dict:
     Returns:
         dict: ``settings``, ``versions``, ``machine``, ``command``, ``seconds``, ``targets``
         (sound → ``{"wav", "audio"}``) and ``runs`` (each with its ``checkpoints``, whose ``audio`` is a
-        ``[8192]`` float32 tensor at its trained level).
+        ``[8192]`` float32 tensor at its trained level, or ``None`` where :func:`ship_results` left the
+        clip out: its ``"wav"`` is then ``None``).
 
     Raises:
         FileNotFoundError: if there is no ``results.json`` there.
@@ -522,10 +531,11 @@ def load_results(path: str | Path | None = None) -> dict:
         )
     results = json.loads(json_path.read_text())
     for target in results["targets"].values():
-        target["audio"] = _read_wav(folder / target["wav"])
+        target["audio"] = None if target["wav"] is None else _read_wav(folder / target["wav"])
     for run in results["runs"]:
         for checkpoint in run["checkpoints"]:
-            checkpoint["audio"] = _read_wav(folder / checkpoint["wav"]) * checkpoint.get("wav_gain", 1.0)
+            wav = checkpoint["wav"]
+            checkpoint["audio"] = None if wav is None else _read_wav(folder / wav) * checkpoint.get("wav_gain", 1.0)
     return results
 
 
@@ -558,6 +568,224 @@ def results_table(results: dict, iteration: int | None = None) -> list[dict]:
             row[key] = round(chosen[key], 3)
         rows.append(row)
     return rows
+
+
+#: Measures of a checkpoint that :func:`aggregate` summarises by default (lower is better for both).
+SEED_MEASURES = ("rvm", "log_mel_l1")
+
+
+def ship_results(
+    source: str | Path,
+    destination: str | Path,
+    *,
+    iterations: Sequence[int] = (),
+    keep_train_loss: bool = False,
+) -> Path:
+    """Copy a results folder into the package, keeping only what a chapter uses.
+
+    The scores of every checkpoint and the RVM/log-mel trace are kept as written; the WAVs are copied
+    only for the checkpoints at ``iterations`` (the others get ``"wav": null``, and so do the targets,
+    which every seed shares with the main folder), and the per-step training loss is dropped unless
+    ``keep_train_loss``. :func:`load_results` reads the result (``audio`` is ``None`` where no WAV was
+    kept). The JSON records what was left out under ``"shipped"``.
+
+    Args:
+        source: a folder written by :func:`save_results`.
+        destination: the folder to write (created if missing).
+        iterations: checkpoints whose WAVs to keep (default none).
+        keep_train_loss: keep ``train_loss`` (default False).
+
+    Returns:
+        The path of the written ``results.json``.
+    """
+    import shutil
+
+    source, destination = Path(source), Path(destination)
+    document = json.loads((source / "results.json").read_text())
+    available = {c["iteration"] for run in document["runs"] for c in run["checkpoints"]}
+    for iteration in iterations:
+        check_choice(iteration, "iterations", sorted(available))
+    destination.mkdir(parents=True, exist_ok=True)
+    for target in document["targets"].values():
+        target["wav"] = None
+    for run in document["runs"]:
+        if not keep_train_loss:
+            run.pop("train_loss", None)
+        for checkpoint in run["checkpoints"]:
+            if checkpoint["iteration"] in iterations:
+                shutil.copyfile(source / checkpoint["wav"], destination / checkpoint["wav"])
+            else:
+                checkpoint["wav"] = None
+    document["shipped"] = {
+        "wav_iterations": sorted(iterations),
+        "train_loss": "kept" if keep_train_loss else "dropped",
+        "targets": "not copied (the same in every seed)",
+    }
+    path = destination / "results.json"
+    path.write_text(json.dumps(document, indent=1) + "\n")
+    return path
+
+
+def load_seeds(path: str | Path | None = None) -> dict[int, dict]:
+    """Read a results folder and its ``seed<k>/`` sub-folders: every seed of the experiment.
+
+    The folder itself holds one seed (its ``settings["seed"]``, 0 for the shipped one); each
+    sub-folder named ``seed<k>`` that holds a ``results.json`` adds seed ``k``.
+
+    Args:
+        path: the folder (default :data:`DEFAULT_DIR`).
+
+    Returns:
+        dict: seed → :func:`load_results` of that seed, in increasing seed order.
+
+    Raises:
+        FileNotFoundError: if the folder has no ``results.json``.
+        ValueError: if two seeds were run with different settings (other than the seed and device),
+            if a sub-folder's seed disagrees with its name, or if a seed appears twice.
+    """
+    folder = DEFAULT_DIR if path is None else Path(path)
+    found = {}
+    main_results = load_results(folder)
+    found[int(main_results["settings"]["seed"])] = main_results
+    for sub in sorted(folder.glob("seed*")):
+        if not (sub / "results.json").is_file():
+            continue
+        seed = int(json.loads((sub / "results.json").read_text())["settings"]["seed"])
+        if sub.name != f"seed{seed}":
+            raise ValueError(f"{sub} holds the results of seed {seed}; name it seed{seed}")
+        if seed in found:
+            raise ValueError(f"seed {seed} appears twice under {folder}")
+        found[seed] = load_results(sub)
+    reference = _comparable_settings(main_results)
+    for seed, results in found.items():
+        if _comparable_settings(results) != reference:
+            raise ValueError(f"seed {seed} was run with other settings than seed {main_results['settings']['seed']}")
+    return dict(sorted(found.items()))
+
+
+def _comparable_settings(results: dict) -> dict:
+    return {k: v for k, v in results["settings"].items() if k not in ("seed", "device")}
+
+
+def seed_values(results_by_seed: dict[int, dict], sound: str, loss: str, key: str, iteration: int) -> list[float]:
+    """One checkpoint score of one (sound, loss), for every seed (in the mapping's order).
+
+    Args:
+        results_by_seed: seed → results (:func:`load_seeds`).
+        sound, loss: the run.
+        key: a score of :func:`evaluate` (``"rvm"``, ``"rvm_3"``, ``"log_mel_l1"``, ...).
+        iteration: the checkpoint.
+    """
+    if not results_by_seed:
+        raise ValueError("results_by_seed must hold at least one seed")
+    values = []
+    for seed, results in results_by_seed.items():
+        run = next((r for r in results["runs"] if r["sound"] == sound and r["loss"] == loss), None)
+        if run is None:
+            raise ValueError(f"seed {seed} has no run for sound={sound!r}, loss={loss!r}")
+        checkpoint = next((c for c in run["checkpoints"] if c["iteration"] == iteration), None)
+        if checkpoint is None:
+            iterations = [c["iteration"] for c in run["checkpoints"]]
+            raise ValueError(f"iteration must be one of {iterations}, got {iteration}")
+        if key not in checkpoint or not isinstance(checkpoint[key], (int, float)):
+            raise ValueError(f"key must name a score of a checkpoint, got {key!r}")
+        values.append(float(checkpoint[key]))
+    return values
+
+
+def summarise(values: Sequence[float]) -> dict:
+    """``n``, ``mean``, ``std`` (sample standard deviation; 0 for one value), ``low``, ``high`` and
+    ``spread`` (``high - low``, the seed-to-seed range) of some values."""
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError("values must not be empty")
+    n = len(values)
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    return {"n": n, "mean": mean, "std": std, "low": min(values), "high": max(values), "spread": max(values) - min(values)}
+
+
+def aggregate(results_by_seed: dict[int, dict], keys: Sequence[str] = SEED_MEASURES) -> list[dict]:
+    """Mean and seed-to-seed spread of every score in ``keys`` at every checkpoint of every (sound, loss).
+
+    Args:
+        results_by_seed: seed → results (:func:`load_seeds`); every seed must hold the same runs.
+        keys: scores to summarise (default :data:`SEED_MEASURES`).
+
+    Returns:
+        list of dicts, one per (sound, loss, iteration, key) in the first seed's order: those four,
+        ``values`` (one per seed) and :func:`summarise`'s fields.
+    """
+    first = next(iter(results_by_seed.values()), None)
+    if first is None:
+        raise ValueError("results_by_seed must hold at least one seed")
+    rows = []
+    for run in first["runs"]:
+        for checkpoint in run["checkpoints"]:
+            for key in keys:
+                values = seed_values(results_by_seed, run["sound"], run["loss"], key, checkpoint["iteration"])
+                rows.append(
+                    {
+                        "sound": run["sound"],
+                        "loss": run["loss"],
+                        "iteration": checkpoint["iteration"],
+                        "key": key,
+                        "values": values,
+                        **summarise(values),
+                    }
+                )
+    return rows
+
+
+def verdict(mse_values: Sequence[float], perceptual_values: Sequence[float], *, lower_is_better: bool = True) -> dict:
+    """Which loss wins on one measure, judged against the seed-to-seed spread.
+
+    ``gap`` is how much better the perceptual runs are on average (``mean(mse) - mean(perceptual)`` when
+    lower is better); ``spread`` is the larger of the two losses' seed-to-seed ranges. The winner is the
+    loss that is ahead by more than the spread; otherwise the difference is ``"within the spread"``.
+    With one seed per loss there is no spread to judge against (``"one seed"``).
+
+    Returns:
+        dict: ``mse`` and ``perceptual`` (:func:`summarise`), ``gap``, ``spread`` and ``verdict`` (one of
+        ``"perceptual"``, ``"mse"``, ``"within the spread"``, ``"one seed"``).
+    """
+    mse, perceptual = summarise(mse_values), summarise(perceptual_values)
+    gap = mse["mean"] - perceptual["mean"]
+    if not lower_is_better:
+        gap = -gap
+    spread = max(mse["spread"], perceptual["spread"])
+    if min(mse["n"], perceptual["n"]) < 2:
+        outcome = "one seed"
+    elif gap > spread:
+        outcome = "perceptual"
+    elif -gap > spread:
+        outcome = "mse"
+    else:
+        outcome = "within the spread"
+    return {"mse": mse, "perceptual": perceptual, "gap": gap, "spread": spread, "verdict": outcome}
+
+
+def compare_losses(results_by_seed: dict[int, dict], key: str, iteration: int) -> dict[str, dict]:
+    """:func:`verdict` of MSE against the perceptual loss on one score at one checkpoint, per sound.
+
+    Args:
+        results_by_seed: seed → results (:func:`load_seeds`).
+        key: a score where lower is better (``"rvm"``, ``"rvm_0"`` … ``"rvm_3"``, ``"log_mel_l1"``).
+        iteration: the checkpoint.
+
+    Returns:
+        dict: sound → :func:`verdict`, in the first seed's order of sounds.
+    """
+    first = next(iter(results_by_seed.values()), None)
+    if first is None:
+        raise ValueError("results_by_seed must hold at least one seed")
+    return {
+        sound: verdict(
+            seed_values(results_by_seed, sound, "mse", key, iteration),
+            seed_values(results_by_seed, sound, "perceptual", key, iteration),
+        )
+        for sound in first["settings"]["sounds"]
+    }
 
 
 def _parser() -> argparse.ArgumentParser:

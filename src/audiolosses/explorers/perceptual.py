@@ -9,7 +9,7 @@ from .._validation import check_choice, check_int, check_sample_rate, check_tens
 from ..perceptual import auditory_image, bark_filter_bank
 from ..plot import FigureExplorer
 
-__all__ = ["FilterBankExplorer"]
+__all__ = ["FilterBankExplorer", "OverfitResultsExplorer"]
 
 
 class FilterBankExplorer(FigureExplorer):
@@ -93,5 +93,96 @@ class FilterBankExplorer(FigureExplorer):
         right.set_xlabel("time (s)")
         right.set_ylabel("band (Bark-spaced)")
         right.set_title(f"{values['clip']}: log(1 + {log_factor:g}·relu(x))")
+        fig.tight_layout()
+        return fig
+
+
+class OverfitResultsExplorer(FigureExplorer):
+    """Explore chapter 4's overfitting experiment: every seed's trace and the per-band RVM of one sound.
+
+    Left: the chosen judge (RVM or log-mel L1) every few steps of training, one thin line per seed and
+    a thick one for their mean, for both losses. Right: RVM per mel band at the chosen checkpoint, the
+    mean over the seeds with the seed-to-seed range shaded. On the static website the figure switches
+    between the sounds and judges at step 1000; in Jupyter or Colab every checkpoint is live.
+
+    Args:
+        results_by_seed: seed → results, as :func:`audiolosses.experiments.overfit.load_seeds` returns.
+        sound: initial sound (default ``"speech"``).
+        measure: initial judge of the left panel, ``"rvm"`` or ``"log_mel_l1"`` (default ``"rvm"``).
+        iteration: initial checkpoint of the right panel (default the last).
+    """
+
+    MEASURES = {"rvm": "RVM (dB)", "log_mel_l1": "log-mel L1"}
+    COLOURS = {"mse": "tab:blue", "perceptual": "tab:orange"}
+
+    def __init__(self, results_by_seed, *, sound: str = "speech", measure: str = "rvm", iteration=None):
+        import ipywidgets as widgets
+
+        if not isinstance(results_by_seed, dict) or not results_by_seed:
+            raise ValueError("results_by_seed must be a non-empty dict of seed -> results (overfit.load_seeds)")
+        self.results_by_seed = results_by_seed
+        first = next(iter(results_by_seed.values()))
+        sounds = list(first["settings"]["sounds"])
+        iterations = [c["iteration"] for c in first["runs"][0]["checkpoints"]]
+        iteration = iterations[-1] if iteration is None else iteration
+        check_choice(sound, "sound", sounds)
+        check_choice(measure, "measure", list(self.MEASURES))
+        check_choice(iteration, "iteration", iterations)
+        self.rvm_settings = first["settings"]["rvm"]
+        super().__init__(
+            {
+                "sound": widgets.Dropdown(options=sounds, value=sound, description="sound"),
+                "measure": widgets.Dropdown(
+                    options=[(label, key) for key, label in self.MEASURES.items()], value=measure, description="judge"
+                ),
+                "iteration": widgets.SelectionSlider(options=iterations, value=iteration, description="step"),
+            }
+        )
+
+    def static_values(self, name, control):
+        """The static page covers every sound and judge at the current checkpoint."""
+        if name == "iteration":
+            return [(control.value, str(control.value))]
+        return super().static_values(name, control)
+
+    def _run(self, results, sound, loss):
+        return next(r for r in results["runs"] if r["sound"] == sound and r["loss"] == loss)
+
+    def figure(self):
+        """Draw the traces and the per-band RVM for the current settings; return the figure."""
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        from ..spectral import hz_to_mel, mel_to_hz
+
+        sound, measure, iteration = self.values["sound"], self.values["measure"], self.values["iteration"]
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 2.8))
+        settings = self.rvm_settings
+        top = settings["sample_rate"] // 2
+        edges = mel_to_hz(torch.linspace(0.0, float(hz_to_mel(float(top))), settings["n_mels"] + 2))
+        centres = edges[1:-1].numpy()
+        band = np.arange(len(centres))
+        for loss, colour in self.COLOURS.items():
+            runs = [self._run(results, sound, loss) for results in self.results_by_seed.values()]
+            steps = np.array([p["iteration"] for p in runs[0]["trace"]])
+            traces = np.array([[p[measure] for p in run["trace"]] for run in runs])
+            for trace in traces:
+                left.plot(steps, trace, color=colour, lw=0.6, alpha=0.5)
+            left.plot(steps, traces.mean(axis=0), color=colour, lw=2, label=f"{loss} (mean of {len(runs)})")
+            bands = np.array(
+                [next(c for c in run["checkpoints"] if c["iteration"] == iteration)["rvm_per_band"] for run in runs]
+            )
+            right.fill_between(band, bands.min(axis=0), bands.max(axis=0), color=colour, alpha=0.25, lw=0)
+            right.plot(band, bands.mean(axis=0), color=colour, lw=1.5, label=loss)
+        left.axvline(iteration, color="0.5", lw=0.8, ls=":")
+        left.set(xlabel="training step", ylabel=self.MEASURES[measure], title=f"{sound}: every seed and the mean")
+        left.legend(fontsize=8)
+        ticks = [int(np.argmin(np.abs(centres - hz))) for hz in (100, 300, 1000, 3000, 5000)]
+        right.set_xticks(ticks, [f"{centres[i]:.0f}" for i in ticks])
+        right.set(
+            xlabel="mel band centre (Hz)",
+            ylabel="RVM (dB)",
+            title=f"{sound} at step {iteration}: per band, range over seeds",
+        )
         fig.tight_layout()
         return fig
