@@ -55,7 +55,10 @@ from .kl import (
 from .perceptual import (
     check_bark_centres,
     check_erb,
+    check_flip_mse,
     check_negative_cosine,
+    check_perfect_on_flip,
+    check_polarity_invariant,
     check_rectified_log,
 )
 from .rvm import (
@@ -123,6 +126,9 @@ __all__ = [
     "check_bark_centres",
     "check_rectified_log",
     "check_negative_cosine",
+    "check_polarity_invariant",
+    "check_flip_mse",
+    "check_perfect_on_flip",
     # chapter 5
     "check_two_component_loss",
     "check_parametric_wiener_mask",

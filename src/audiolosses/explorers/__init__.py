@@ -9,7 +9,7 @@ from .atlas import AtlasExplorer
 from .component import ComponentLossExplorer
 from .hifigan import LossBalanceExplorer
 from .kl import VAEExplorer
-from .perceptual import FilterBankExplorer
+from .perceptual import FilterBankExplorer, OverfitResultsExplorer
 from .rvm import RelativeVolumeMelExplorer
 from .sdr import SISDRExplorer
 from .stft_loss import STFTLossExplorer
@@ -18,6 +18,7 @@ __all__ = [
     "RelativeVolumeMelExplorer",
     "LossBalanceExplorer",
     "FilterBankExplorer",
+    "OverfitResultsExplorer",
     "ComponentLossExplorer",
     "VAEExplorer",
     "AtlasExplorer",
