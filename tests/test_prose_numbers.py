@@ -37,8 +37,6 @@ ALLOWED = {
         "0.108": "the ERB formula",
         "24.7": "the ERB formula",
         "4.37": "the ERB formula",
-        "4.1": "a figure number (Figure 4.1)",
-        "4.2": "a figure number (Figure 4.2)",
     },
     "05_component_loss.ipynb": {
         "0.2": "auralflow's default alpha",
