@@ -198,9 +198,7 @@ def test_code_and_printed_text_fit_the_website_column(name):
                     texts.append(("output", output["data"]["text/plain"]))
         for kind, text in texts:
             too_long += [
-                f"cell {number} {kind} ({len(line)}): {line[:70]}"
-                for line in text.splitlines()
-                if len(line) > COLUMN
+                f"cell {number} {kind} ({len(line)}): {line[:70]}" for line in text.splitlines() if len(line) > COLUMN
             ]
     assert not too_long, f"{len(too_long)} lines wider than {COLUMN} characters:\n" + "\n".join(too_long[:20])
 

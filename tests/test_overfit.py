@@ -238,8 +238,11 @@ def test_aggregate_is_mean_and_range_over_seeds(two_seeds):
     assert len(rows) == 2 * 2 * len(O.SEED_MEASURES)  # (mse, perceptual) x 2 checkpoints x measures
     for row in rows:
         direct = [
-            next(c for c in next(r for r in s["runs"] if r["loss"] == row["loss"])["checkpoints"]
-                 if c["iteration"] == row["iteration"])[row["key"]]
+            next(
+                c
+                for c in next(r for r in s["runs"] if r["loss"] == row["loss"])["checkpoints"]
+                if c["iteration"] == row["iteration"]
+            )[row["key"]]
             for s in seeds.values()
         ]
         assert row["values"] == direct and row["n"] == 2

@@ -227,9 +227,10 @@ def check_flip_mse(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
     """Check ``fn(x)`` → the MSE between ``-x`` and ``x`` written from the signal's mean power: ``4·mean(x²)``,
     one value per item of a ``[batch, channels, time]`` tensor (shape ``[batch]``)."""
     generator = torch.Generator().manual_seed(2)
-    signals = torch.randn(3, 1, 500, generator=generator, dtype=torch.float64) * torch.tensor([0.1, 1.0, 3.0]).reshape(
-        3, 1, 1
-    ).double()
+    signals = (
+        torch.randn(3, 1, 500, generator=generator, dtype=torch.float64)
+        * torch.tensor([0.1, 1.0, 3.0]).reshape(3, 1, 1).double()
+    )
     speech = _speech_window().double()
 
     def expected(x):
@@ -244,7 +245,9 @@ def check_flip_mse(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
                 "the error is -2x and the MSE squares it: (-2x)² = 4x², not 2x².",
             ),
             (
-                lambda r: torch.allclose(r, 4 * power.sqrt(), rtol=1e-4) or torch.allclose(r, 2 * power.sqrt(), rtol=1e-4),
+                lambda r: (
+                    torch.allclose(r, 4 * power.sqrt(), rtol=1e-4) or torch.allclose(r, 2 * power.sqrt(), rtol=1e-4)
+                ),
                 "the MSE is a mean of squares, not a root mean square.",
             ),
         ]

@@ -702,7 +702,14 @@ def summarise(values: Sequence[float]) -> dict:
     n = len(values)
     mean = sum(values) / n
     std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
-    return {"n": n, "mean": mean, "std": std, "low": min(values), "high": max(values), "spread": max(values) - min(values)}
+    return {
+        "n": n,
+        "mean": mean,
+        "std": std,
+        "low": min(values),
+        "high": max(values),
+        "spread": max(values) - min(values),
+    }
 
 
 def aggregate(results_by_seed: dict[int, dict], keys: Sequence[str] = SEED_MEASURES) -> list[dict]:
