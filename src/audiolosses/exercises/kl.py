@@ -257,7 +257,7 @@ COLLAPSE_OPTIONS: tuple[str, ...] = ("median", "mean", "zeros", "random frame")
 
 
 def check_collapsed_output(choice: str) -> bool:
-    """Check the option chosen (one of :data:`COLLAPSE_OPTIONS`): what a collapsed VAE decoder outputs for
+    """Check the option chosen (one of ``COLLAPSE_OPTIONS``): what a collapsed VAE decoder outputs for
     every input when its reconstruction loss is the squared error instead of L1, on the chapter's
     standardised log-mel frames.
 

@@ -267,7 +267,7 @@ def check_perfect_on_flip(answer) -> bool:
     """Check a prediction: which of the experiment's four measures score a polarity-flipped estimate ``-x``
     exactly as well as the target ``x`` itself?
 
-    ``answer`` is a collection (list, tuple or set) of names from :data:`FLIP_MEASURES`: the training
+    ``answer`` is a collection (list, tuple or set) of names from ``FLIP_MEASURES``: the training
     losses ``"mse"`` and ``"perceptual"`` and the judges ``"rvm"`` and ``"log_mel_l1"``. The check scores
     the speech window and its flipped copy with :func:`audiolosses.experiments.overfit.evaluate` and
     calls a measure blind to the flip when both scores agree within 1e-4.

@@ -263,7 +263,7 @@ def check_half_bin_peak_db(fn: Callable[[torch.Tensor], float]) -> bool:
     """Check ``fn(window)`` → the level (dB, ≤ 0) of the spectral peak of a tone exactly between two bins,
     relative to the peak of the same tone on a bin, for a window ``[N]``.
 
-    The expected value is measured with tones (:func:`measured_half_bin_peak_db`); within 0.02 dB.
+    The expected value is measured with tones (``measured_half_bin_peak_db``); within 0.02 dB.
     """
     windows = {
         "a rectangular window of 1024": torch.ones(1024, dtype=torch.float64),
@@ -322,7 +322,7 @@ def measured_hann_main_lobe_hz(n_fft: int, sample_rate: int) -> float:
 def check_hann_main_lobe(fn: Callable[[int, int], float]) -> bool:
     """Check ``fn(n_fft, sample_rate)`` → the null-to-null width (Hz) of a Hann window's main lobe.
 
-    The expected value is measured (:func:`measured_hann_main_lobe_hz`); within 1 % or 0.5 Hz.
+    The expected value is measured (``measured_hann_main_lobe_hz``); within 1 % or 0.5 Hz.
     """
     cases = []
     for n_fft, sample_rate in [(1024, 22050), (256, 16000), (4096, 44100), (600, 24000)]:
@@ -369,7 +369,7 @@ def measured_log_magnitude_l1(gain: float) -> float:
 def check_log_magnitude_l1(fn: Callable[[float], float]) -> bool:
     """Check ``fn(gain)`` → the log STFT magnitude loss between ``gain · x`` and ``x``, for any signal ``x``.
 
-    The expected value is measured on white noise (:func:`measured_log_magnitude_l1`); within 1e-3.
+    The expected value is measured on white noise (``measured_log_magnitude_l1``); within 1e-3.
     """
     cases = []
     for gain in (2.0, 0.5, 10.0, 1.0, 0.1, 1.5):

@@ -720,8 +720,8 @@ def aggregate(results_by_seed: dict[int, dict], keys: Sequence[str] = SEED_MEASU
         keys: scores to summarise (default :data:`SEED_MEASURES`).
 
     Returns:
-        list of dicts, one per (sound, loss, iteration, key) in the first seed's order: those four,
-        ``values`` (one per seed) and :func:`summarise`'s fields.
+        list[dict]: one dict per (sound, loss, iteration, key), in the first seed's order, holding
+        those four, ``values`` (one per seed) and :func:`summarise`'s fields.
     """
     first = next(iter(results_by_seed.values()), None)
     if first is None:

@@ -146,7 +146,7 @@ def feature_loss(
 
     ``L_FM`` is the feature-matching term of the course's notation, without a weight: ``weight=1`` returns
     it. The default ``weight=2`` returns ``λ_fm · L_FM``, which is what HiFi-GAN's own ``feature_loss``
-    computes (it hard-codes λ_fm = 2 inside); :func:`generator_objective` uses ``weight=1`` and applies
+    computes (it hard-codes λ_fm = 2 inside); :func:`~audiolosses.hifigan.losses.generator_objective` uses ``weight=1`` and applies
     λ_fm once. Every layer the discriminator returns is included, its final score map too. The real
     features are *not* detached (as in the original); their gradient only reaches the discriminator,
     whose optimiser is not stepped with this loss.
@@ -291,7 +291,7 @@ class FeatureLoss(nn.Module):
 
 
 class GeneratorObjective(nn.Module):
-    """:func:`generator_objective` as a module; ``forward(input, target, discriminator_results)``.
+    """:func:`~audiolosses.hifigan.losses.generator_objective` as a module; ``forward(input, target, discriminator_results)``.
 
     ``GeneratorObjective.hifigan_v1()`` is HiFi-GAN v1's objective (λ_fm 2, λ_mel 45, the 22 050 Hz loss mel).
 
