@@ -9,12 +9,16 @@ recognise usual mistakes) and call :func:`run_cases`.
 raises for it. It recognises ``None`` both as its own ``fn`` and as the answer the public ``check_*``
 function was called with (a check may wrap the answer in a helper before calling :func:`run_cases`).
 A check that must look at the answer before building its cases can start with
-``if not_attempted("check_y", answer): return False``.
+``if not_attempted("check_y", answer): return False``. A check whose answer is one predicted number passes
+it through :func:`predicted_number`, so every chapter accepts the same forms (a Python or NumPy number,
+a one-element tensor) and words the same message for anything else.
 """
 
 from __future__ import annotations
 
 import linecache
+import math
+import numbers
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -24,7 +28,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["ExerciseCheckError", "Case", "run_cases", "not_attempted"]
+__all__ = ["ExerciseCheckError", "NotANumberError", "Case", "run_cases", "not_attempted", "predicted_number"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # src/audiolosses: frames there are not the reader's
 # The name a check cell asks for: check_y(globals().get("my_name")), else check_y(my_name).
@@ -118,6 +122,33 @@ def not_attempted(check: str, answer: Any = None) -> bool:
     what = f"`{name}`" if name else "what the exercise asks for"
     print(f"{check}: not attempted yet (define {what}, then run this check again)")
     return True
+
+
+class NotANumberError(ExerciseCheckError, TypeError):
+    """Raised when a prediction that should be one number is not one (also a :class:`TypeError`)."""
+
+
+def predicted_number(check: str, value: Any) -> Callable[[], torch.Tensor] | None:
+    """A predicted number as the zero-argument function :func:`run_cases` calls; ``None`` stays ``None``.
+
+    Accepts any real number (Python or NumPy, not ``bool``) or a one-element tensor, and returns a
+    function giving it as a float64 scalar tensor; raises :class:`NotANumberError` otherwise.
+    """
+    if value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise NotANumberError(f"{check}: expected a single number, got a tensor of shape {tuple(value.shape)}")
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise NotANumberError(
+            f"{check}: expected a number, got {type(value).__name__} {value!r}: a prediction must be a number,"
+            " one finite number such as 0.5"
+        )
+    number = float(value)
+    if not math.isfinite(number):
+        raise NotANumberError(f"{check}: expected a finite number, got {number}")
+    return lambda: torch.tensor(number, dtype=torch.float64)
 
 
 def run_cases(check: str, fn: Callable[..., Any], cases: Sequence[Case]) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 
 from .. import atlas, audio
-from ._core import Case, ExerciseCheckError, not_attempted, run_cases
+from ._core import Case, ExerciseCheckError, not_attempted, predicted_number, run_cases
 
 __all__ = [
     "check_quantize",
@@ -194,15 +194,6 @@ def check_spearman(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> 
     return run_cases("check_spearman", fn, cases)
 
 
-def _number(check: str, value) -> Callable[[], torch.Tensor] | None:
-    """A prediction as the zero-argument function :func:`run_cases` calls (``None`` stays ``None``)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ExerciseCheckError(f"{check}: write your prediction as a finite number, got {value!r}")
-    return lambda: torch.tensor(float(value), dtype=torch.float64)
-
-
 def _option(check: str, value, options: tuple[str, ...]) -> Callable[[], torch.Tensor] | None:
     """An option string as a function returning its index among ``options`` (``None`` stays ``None``)."""
     if value is None:
@@ -262,7 +253,7 @@ def check_gain_response(prediction: float | None) -> bool:
         atol=0.01,
         rtol=0.0,
     )
-    passed = run_cases("check_gain_response", _number("check_gain_response", prediction), [case])
+    passed = run_cases("check_gain_response", predicted_number("check_gain_response", prediction), [case])
     print(f"stored atlas, mean over the sounds: {measured:.3f}; (1 - g)^2 / 2 = {(1 - g) ** 2 / 2:.3f}")
     return passed
 
@@ -308,7 +299,7 @@ def check_interval_width(prediction: float | None) -> bool:
         atol=0.15,
         rtol=0.0,
     )
-    passed = run_cases("check_interval_width", _number("check_interval_width", prediction), [case])
+    passed = run_cases("check_interval_width", predicted_number("check_interval_width", prediction), [case])
     print(f"measured: {measured:.2f} (sqrt(2) = {math.sqrt(2):.2f}): the spread shrinks as 1/sqrt(n)")
     return passed
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._core import Case, ExerciseCheckError, run_cases
+from ._core import Case, ExerciseCheckError, predicted_number, run_cases
 
 __all__ = [
     "check_two_component_loss",
@@ -169,21 +169,9 @@ def check_noise_quality(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.
     return run_cases("check_noise_quality", fn, cases)
 
 
-def _as_number(check: str, value) -> torch.Tensor:
-    """A predicted number as a 0-dim float64 tensor, or a clear message when it is not one."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        return value.detach().reshape(()).to(torch.float64)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ExerciseCheckError(f"{check}: expected a number, got {type(value).__name__}")
-    return torch.tensor(float(value), dtype=torch.float64)
-
-
 def _check_prediction(check: str, value, case: Case) -> bool:
     """Run one predicted number through the shared machinery (``None``: not attempted yet)."""
-    if value is None:
-        return run_cases(check, None, [case])
-    number = _as_number(check, value)
-    return run_cases(check, lambda: number, [case])
+    return run_cases(check, predicted_number(check, value), [case])
 
 
 def check_noise_quality_of_ones(my_noise_quality_of_ones) -> bool:

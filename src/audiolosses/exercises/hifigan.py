@@ -16,7 +16,7 @@ from collections.abc import Callable
 import torch
 
 from .. import audio, hifigan, spectral
-from ._core import Case, ExerciseCheckError, run_cases
+from ._core import Case, ExerciseCheckError, predicted_number, run_cases
 
 __all__ = [
     "check_discriminator_loss",
@@ -27,21 +27,6 @@ __all__ = [
     "check_hifigan_mel",
     "check_mel_share",
 ]
-
-
-def _prediction(value, name: str):
-    """A predicted number as the zero-argument function :func:`run_cases` calls (``None`` passes through)."""
-    if value is None or callable(value):
-        return value
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise TypeError(f"{name} must be a single number, got a tensor of shape {tuple(value.shape)}")
-        value = value.item()
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}") from None
-    return lambda: torch.tensor(number, dtype=torch.float64)
 
 
 def _near(target: float, tol: float):
@@ -310,7 +295,7 @@ def check_lsgan_optimal_score(prediction) -> bool:
         atol=0.01,
         rtol=0.0,
     )
-    return run_cases("check_lsgan_optimal_score", _prediction(prediction, "the prediction"), [case])
+    return run_cases("check_lsgan_optimal_score", predicted_number("check_lsgan_optimal_score", prediction), [case])
 
 
 @functools.lru_cache(maxsize=1)
@@ -356,7 +341,9 @@ def check_undecided_discriminator_loss(prediction) -> bool:
         (_near(0.0, 0.01), "an undecided discriminator is half-way between its targets 0 and 1, not at them."),
     ]
     case = Case(f"{periods} period + {scales} scale sub-discriminators, every score ½", (), expected, hints=hints)
-    return run_cases("check_undecided_discriminator_loss", _prediction(prediction, "the prediction"), [case])
+    return run_cases(
+        "check_undecided_discriminator_loss", predicted_number("check_undecided_discriminator_loss", prediction), [case]
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -422,4 +409,4 @@ def check_mel_share(prediction) -> bool:
         atol=1.5,
         rtol=0.0,
     )
-    return run_cases("check_mel_share", _prediction(prediction, "the prediction"), [case])
+    return run_cases("check_mel_share", predicted_number("check_mel_share", prediction), [case])

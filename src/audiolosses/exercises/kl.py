@@ -6,13 +6,12 @@ Notebook: book/06_kl_divergence.ipynb
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from ._core import Case, ExerciseCheckError, run_cases
+from ._core import Case, ExerciseCheckError, predicted_number, run_cases
 
 __all__ = [
     "check_kl_standard_normal",
@@ -201,18 +200,6 @@ def check_reparameterize(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor]
     return run_cases("check_reparameterize", fn, cases)
 
 
-def _number_answer(check: str, answer):
-    """A predicted number as a function of no arguments for :func:`run_cases` (``None``: not attempted)."""
-    if answer is None:
-        return None
-    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
-        answer = answer.item()
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise ExerciseCheckError(f"{check}: expected a number, got {type(answer).__name__} {answer!r}")
-    value = float(answer)
-    return lambda: torch.tensor(value, dtype=torch.float64)
-
-
 def check_free_bits_floor(predicted: float) -> bool:
     """Check a predicted number: the smallest value ``kl.free_bits_kl`` can return for a ``[16, 8]`` batch
     (16 frames, 8 latent dimensions) with ``free_bits=0.5``, in nats.
@@ -249,7 +236,7 @@ def check_free_bits_floor(predicted: float) -> bool:
         ),
     ]
     case = Case("a [16, 8] batch of codes with free_bits = 0.5", (), expected, hints=hints, atol=1e-6, rtol=0.0)
-    return run_cases("check_free_bits_floor", _number_answer("check_free_bits_floor", predicted), [case])
+    return run_cases("check_free_bits_floor", predicted_number("check_free_bits_floor", predicted), [case])
 
 
 #: The options of the "collapsed decoder under squared error" exercise.
