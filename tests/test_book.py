@@ -209,3 +209,24 @@ def test_intro_shows_each_chapters_study_time_estimate():
     expected = {p.stem: study_times.format_minutes(study_times.estimate_minutes(p)) for p in study_times.chapters()}
     shown = study_times.intro_times()
     assert shown == expected, f"book/intro.md's times {shown} != the estimates {expected}: run scripts/study_times.py"
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_chapters_show_readers_no_test_machinery(name):
+    """What a reader sees (sources and outputs) never shows the machinery that checks the stored outputs:
+    an output that must vary is marked with the nbval-ignore-output cell tag, not a comment in the code."""
+    notebook = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+    shown = []
+    for number, cell in enumerate(notebook.cells):
+        if "remove-cell" in cell.get("metadata", {}).get("tags", []):
+            continue
+        texts = [cell.source]
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", "") or output.get("data", {}).get("text/plain", ""))
+        shown += [
+            f"cell {number}: {line.strip()[:80]}"
+            for text in texts
+            for line in text.splitlines()
+            if re.search(r"nbval", line, re.IGNORECASE)
+        ]
+    assert not shown, f"{name} shows readers its test machinery:\n" + "\n".join(shown)
