@@ -199,5 +199,5 @@ def run_cases(check: str, fn: Callable[..., Any], cases: Sequence[Case]) -> bool
                     problem += f"\nHint: {hint}"
                     break
             _fail(check, case, problem)
-    print(f"{check}: all {len(cases)} cases passed")
+    print(f"{check}: " + ("the case passed" if len(cases) == 1 else f"all {len(cases)} cases passed"))
     return True
