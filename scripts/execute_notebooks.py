@@ -48,11 +48,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from notebook_checks import OTHER_CPU_ENV, nbval_command, static_problems  # noqa: E402
 
 DEFAULT_TIMES = ROOT / "benchmarks" / "results" / "notebooks.json"
-#: Execution-time budget per chapter on the course's 2-core machine, and the longer one for the chapters
-#: that train (the perceptual-loss experiment, chapter 4) or survey many losses (the atlas, chapter 7).
+#: Execution-time budget of every chapter on the course's 2-core machine (what takes longer, such as chapter 4's
+#: full experiment, runs as a command whose results are committed).
 LIMIT_S = 60.0
-LONG_LIMIT_S = 90.0
-LONG_CHAPTER_PREFIXES = ("04_", "07_")
 
 
 def toc_notebooks() -> list[Path]:
@@ -87,8 +85,8 @@ def execute(path: Path, timeout: int, *, write: bool = True) -> float:
 
 
 def limit_for(path: Path) -> float:
-    """The seconds a notebook may take: 90 for the experiment and atlas chapters, 60 otherwise."""
-    return LONG_LIMIT_S if path.name.startswith(LONG_CHAPTER_PREFIXES) else LIMIT_S
+    """The seconds a notebook may take (the same for every chapter)."""
+    return LIMIT_S
 
 
 def run_copies(paths: list[Path], timeout: int) -> list[dict]:
@@ -151,7 +149,7 @@ def time_notebooks(paths: list[Path], out: Path, timeout: int) -> dict:
             key: machine[key] for key in ("date_utc", "platform", "cpu", "cpu_count", "memory_gib", "python", "torch")
         },
         "load_average": {"before": load_before, "after": load_average()},
-        "limits_s": {"default": LIMIT_S, "long": LONG_LIMIT_S, "long_chapters": list(LONG_CHAPTER_PREFIXES)},
+        "limits_s": {"default": LIMIT_S},
         "notebooks": records,
         "total_seconds": round(sum(r["seconds"] for r in records if r["seconds"] is not None), 1),
     }
