@@ -674,6 +674,31 @@ def test_no_inline_formula_is_cut_off_on_a_phone(browser, docname):
     assert not cut_off, f"{len(cut_off)} inline formulas cut off at 390 px (width, shown, text): {cut_off[:3]}"
 
 
+_FIGURE_WIDTHS = """() => [...document.querySelectorAll('article .cell_output img, article img.alx-figure')]
+    .filter(img => img.naturalWidth / img.naturalHeight >= 2.3)
+    .map(img => [img.getAttribute('alt') ? img.getAttribute('alt').slice(0, 50) : img.src.slice(-30),
+                 Math.round(img.getBoundingClientRect().width),
+                 ['auto', 'scroll'].includes(getComputedStyle(img.parentElement).overflowX)])"""
+
+
+@pytest.mark.parametrize("docname", chapters())
+def test_wide_figures_stay_readable_on_a_phone(browser, docname):
+    """A figure of several panels side by side keeps a readable width at 390 px, scrolling sideways in its
+    own box; the page itself never scrolls sideways."""
+    require_browser()
+    page = OfflinePage(browser, PHONE)
+    try:
+        shown = _open(page, docname)
+        shown.wait_for_function("() => [...document.images].every(img => img.complete)")
+        widths = shown.evaluate(_FIGURE_WIDTHS)
+        page_width = shown.evaluate("() => document.documentElement.scrollWidth")
+    finally:
+        page.context.close()
+    too_small = [(alt, width) for alt, width, scrolls in widths if width < 600 or not scrolls]
+    assert not too_small, f"wide figures shrunk on a {PHONE['width']} px phone (alt, px): {too_small[:3]}"
+    assert page_width <= PHONE["width"] + 1, f"the page is {page_width} px wide on a {PHONE['width']} px phone"
+
+
 @pytest.mark.parametrize("docname", [n for n in chapters() if re.search(r"/\d+_", n)])
 def test_figure_numbers_carry_the_chapter_number(browser, docname):
     """Fig. <chapter>.1, .2, ... in caption order, on every numbered chapter with figures."""

@@ -1,4 +1,4 @@
-/* Audio Losses course website: the static explorers and the A/B player.
+/* Audio Losses course website: the static explorers, the A/B player, wide figures on phones.
  * Loaded only on pages that contain one (see web/sphinx_ext/audiolosses_site.py). No dependencies. */
 (function () {
   "use strict";
@@ -102,7 +102,24 @@
     show();
   }
 
+  // Wide figures (several panels side by side): on a phone they would shrink to unreadable text, so
+  // each one sits in its own box that scrolls sideways at a readable width (CSS, phones only).
+  const WIDE = 2.3;
+  function boxWideFigure(image) {
+    const box = () => {
+      if (!image.naturalWidth || image.naturalWidth / image.naturalHeight < WIDE) return;
+      if (image.parentElement.classList.contains("alx-wide-figure")) return;
+      const wrapper = document.createElement("div");
+      wrapper.className = "alx-wide-figure";
+      image.replaceWith(wrapper);
+      wrapper.appendChild(image);
+    };
+    if (image.complete) box();
+    else image.addEventListener("load", box, { once: true });
+  }
+
   function start() {
+    document.querySelectorAll("article .cell_output img, article img.alx-figure").forEach(boxWideFigure);
     document.querySelectorAll(".audiolosses-explorer:not(.alx-live)").forEach(setUpExplorer);
     document.querySelectorAll(".audiolosses-ab:not(.alx-live)").forEach(setUpPlayer);
   }

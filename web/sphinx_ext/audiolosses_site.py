@@ -139,7 +139,8 @@ def _launch_buttons(app, pagename, templatename, context, doctree):
 
 def _page_assets(app, pagename, templatename, context, doctree):
     body = context.get("body", "")
-    if "audiolosses-explorer" in body or "audiolosses-ab" in body:
+    has_output_figure = "cell_output" in body and "<img" in body
+    if "audiolosses-explorer" in body or "audiolosses-ab" in body or has_output_figure:
         app.add_js_file("audiolosses/audiolosses-site.js")
         app.add_css_file("audiolosses/audiolosses-site.css")
     metadata = getattr(app.env, "nb_metadata", {}).get(pagename, {})
